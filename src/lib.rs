@@ -1,0 +1,16 @@
+//! smokecheck: post-deploy smoke checks over real protocols.
+//!
+//! Data flows one way:
+//! ```text
+//! files ─ suite::raw ─▶ Node tree ─ plan::vars ─▶ substituted ─ suite::validate ─▶ model
+//!       ─ plan::build ─▶ Plan ─ exec ─▶ Events ─▶ report::{terminal, junit, json, github}
+//!                                 └─ probe::{http, tls, …} ─▶ Outcome
+//! ```
+//! The library never prints; the binary owns stdout/stderr.
+
+pub mod exec;
+pub mod exit;
+pub mod plan;
+pub mod probe;
+pub mod report;
+pub mod suite;

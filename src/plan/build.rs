@@ -1,0 +1,9 @@
+//! (stub)
+use super::Plan;
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {}
+
+pub fn build() -> Option<Plan> {
+    None
+}

@@ -1,0 +1,4 @@
+//! Suite files: YAML → [`raw::Node`] → validated [`model`].
+
+pub mod model;
+pub mod raw;
