@@ -5,7 +5,7 @@
 #[derive(Default)]
 pub struct ProbeCtx {
     pub http: crate::probe::http::Clients,
-    pub tls: crate::probe::tls::Trust,
+    pub trust: crate::probe::trust::Trust,
 }
 
 impl ProbeCtx {

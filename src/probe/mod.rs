@@ -11,6 +11,7 @@ mod outcome;
 pub mod redis;
 pub mod tcp;
 pub mod tls;
+pub mod trust;
 
 pub use ctx::ProbeCtx;
 pub use outcome::{Layer, Outcome, Verdict, fmt_ms};

@@ -5,10 +5,6 @@ use tokio::time::Instant;
 use super::{Layer, Outcome, ProbeCtx};
 use crate::suite::model::TlsSpec;
 
-/// Trust anchors (system roots, loaded once, plus `ca_file`s), shared by the run.
-#[derive(Default)]
-pub struct Trust {}
-
 pub async fn run(_spec: &TlsSpec, _ctx: &ProbeCtx, _deadline: Instant) -> Outcome {
     Outcome::fail(Layer::Config, "the tls kind is not implemented yet")
 }
