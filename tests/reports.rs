@@ -333,7 +333,7 @@ fn terminal_output(
                 term.event(plan, &Event::ReadyFinished(r.clone()));
             }
         }
-        let r = outcome.results[id].clone();
+        let r = outcome.results.iter().find(|r| r.id == id).unwrap().clone();
         for a in r.attempts.iter().filter(|a| a.status != Status::Passed) {
             term.event(
                 plan,
@@ -891,4 +891,25 @@ fn a_gate_that_never_opened_is_reported_everywhere() {
     ] {
         assert_no_secret("not-ready report", &text);
     }
+}
+
+#[test]
+fn a_clean_run_in_quiet_mode_prints_only_the_summary() {
+    let plan = plan();
+    let mut outcome = outcome();
+    outcome.results.retain(|r| r.status == Status::Passed);
+    let out = terminal_output(
+        &plan,
+        &outcome,
+        opts(Format::Plain, Verbosity::Quiet),
+        &[0, 10, 11],
+    );
+    assert_eq!(out, "3 passed in 11.84s — production, staging\n");
+    assert_eq!(report::run_exit_code(&plan, &outcome, true), exit::OK);
+    assert!(github::annotations(&plan, &outcome).is_empty());
+    let md = github::summary_markdown(&plan, &outcome);
+    assert!(
+        md.starts_with("### ✅ smokecheck: 3 passed in 11.84s"),
+        "{md}"
+    );
 }

@@ -106,11 +106,13 @@ pub fn escape_property(s: &str) -> String {
 /// A Markdown section for `$GITHUB_STEP_SUMMARY`: the summary line as a heading, then a
 /// table of checks, failures first (plan order within a status).
 pub fn summary_markdown(plan: &Plan, outcome: &RunOutcome) -> String {
-    let code = summary::run_exit_code(plan, outcome, false);
-    let icon = if code == crate::exit::OK {
-        "✅"
-    } else {
+    let t = summary::totals(outcome);
+    let icon = if summary::run_exit_code(plan, outcome, false) != crate::exit::OK {
         "❌"
+    } else if t.flaky + t.warned > 0 {
+        "⚠️"
+    } else {
+        "✅"
     };
     let mut out = String::new();
     let _ = writeln!(
@@ -119,8 +121,7 @@ pub fn summary_markdown(plan: &Plan, outcome: &RunOutcome) -> String {
         cell(&summary::summary_line(plan, outcome))
     );
 
-    let gates: Vec<_> = outcome.ready.iter().collect();
-    for r in gates {
+    for r in &outcome.ready {
         let group = plan
             .groups
             .get(r.group)

@@ -68,6 +68,8 @@ pub struct Terminal<W: Write> {
     done: usize,
     /// Characters of the progress line currently on screen (0: none).
     progress_width: usize,
+    /// Whether any result line was written (the summary is set apart by a blank line).
+    wrote_lines: bool,
 }
 
 impl<W: Write> Terminal<W> {
@@ -86,6 +88,7 @@ impl<W: Write> Terminal<W> {
             total: 0,
             done: 0,
             progress_width: 0,
+            wrote_lines: false,
         }
     }
 
@@ -143,7 +146,9 @@ impl<W: Write> Terminal<W> {
         self.flush_all(plan);
         self.clear_progress();
         let summary = lines::summary_line(plan, outcome, self.opts.format);
-        let _ = writeln!(self.out);
+        if self.wrote_lines {
+            let _ = writeln!(self.out);
+        }
         let _ = writeln!(self.out, "{summary}");
         let _ = self.out.flush();
     }
@@ -236,6 +241,7 @@ impl<W: Write> Terminal<W> {
         for line in block {
             let _ = writeln!(self.out, "{line}");
         }
+        self.wrote_lines = true;
     }
 
     fn progress_enabled(&self) -> bool {
