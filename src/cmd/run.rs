@@ -184,7 +184,8 @@ fn terminal(output: &Output) -> Terminal<Box<dyn Write + Send>> {
     } else {
         Box::new(anstream::AutoStream::new(std::io::stdout(), choice))
     };
-    Terminal::new(out, TermOptions { format, verbosity })
+    let progress = format == TermFormat::Pretty && is_tty;
+    Terminal::new(out, TermOptions { format, verbosity, progress })
 }
 
 /// Writes a report atomically; on failure says so and returns true.
