@@ -184,7 +184,14 @@ fn terminal(output: &Output) -> Terminal<Box<dyn Write + Send>> {
         Box::new(anstream::AutoStream::new(std::io::stdout(), choice))
     };
     let progress = format == TermFormat::Pretty && is_tty;
-    Terminal::new(out, TermOptions { format, verbosity, progress })
+    Terminal::new(
+        out,
+        TermOptions {
+            format,
+            verbosity,
+            progress,
+        },
+    )
 }
 
 /// Writes a report atomically; on failure says so and returns true.
