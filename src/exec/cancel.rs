@@ -69,10 +69,11 @@ impl Cancel {
 /// SIGTERM calls `cancel.cancel()` (the run stops and reports what finished); a second one
 /// exits the process immediately with code 130.
 ///
-/// Must be called from inside a tokio runtime.
+/// Must be called from inside a tokio runtime. The handlers are registered before it
+/// returns, so a signal arriving right after is not lost.
 pub fn spawn_signal_handler(cancel: Cancel) -> tokio::task::JoinHandle<()> {
+    let mut signals = Signals::new();
     tokio::spawn(async move {
-        let mut signals = Signals::new();
         let mut received = 0u32;
         while signals.next().await {
             received += 1;

@@ -232,3 +232,17 @@ async fn fail_fast_in_one_group_stops_another_group_gate() {
     assert!(!r.outcome.ready[0].passed);
     assert_eq!(r.outcome.ready[0].message, reason);
 }
+
+#[tokio::test]
+async fn the_first_sigterm_cancels_the_run() {
+    let cancel = Cancel::new();
+    let _handler = smokecheck::exec::spawn_signal_handler(cancel.clone());
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &std::process::id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    tokio::time::timeout(Duration::from_secs(5), cancel.cancelled())
+        .await
+        .expect("SIGTERM cancels the run");
+}
