@@ -25,16 +25,15 @@ impl Masker {
 
     /// Registers a secret value. Empty values are ignored (they would mask everything).
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() || self.secrets.iter().any(|s| s == secret) {
-            return;
-        }
-        self.secrets.push(secret.to_string());
-        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        // A secret that is percent-encoded in a URL must be found too.
+        // A secret that is percent-encoded in a URL must be found too (one level only:
+        // encoding again would escape the `%` signs, forever).
         let encoded = percent_encode(secret);
-        if encoded != secret {
-            self.add(&encoded);
+        for value in [secret.to_string(), encoded] {
+            if !value.is_empty() && !self.secrets.contains(&value) {
+                self.secrets.push(value);
+            }
         }
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -83,7 +82,8 @@ impl Masker {
 /// `scheme://user:password@host` → `scheme://user:****@host`, anywhere in `text`.
 pub fn mask_url_password(text: &str) -> Cow<'_, str> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*):[^\s@/]+@").ok());
+    let re =
+        RE.get_or_init(|| Regex::new(r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*):[^\s@/]+@").ok());
     match re {
         Some(re) if text.contains("://") => re.replace_all(text, format!("${{1}}:{MASK}@")),
         _ => Cow::Borrowed(text),
@@ -126,7 +126,10 @@ mod tests {
             "failed: postgres://smoke:****@db:5432/x down"
         );
         assert_eq!(m.mask("redis://:pw@cache:6379"), "redis://:****@cache:6379");
-        assert_eq!(m.mask("https://example.com:443/a@b"), "https://example.com:443/a@b");
+        assert_eq!(
+            m.mask("https://example.com:443/a@b"),
+            "https://example.com:443/a@b"
+        );
     }
 
     #[test]
@@ -135,6 +138,16 @@ mod tests {
         m.add("p@ss word");
         assert_eq!(m.mask("db://u:p%40ss%20word@h"), "db://u:****@h");
         assert_eq!(m.mask("said p@ss word"), "said ****");
+    }
+
+    #[test]
+    fn secrets_with_url_characters_terminate() {
+        let mut m = Masker::new();
+        m.add("postgres://u:hunter2@db/x?a=%41");
+        assert_eq!(
+            m.mask("url postgres://u:hunter2@db/x?a=%41 end"),
+            "url **** end"
+        );
     }
 
     #[test]
