@@ -23,7 +23,7 @@ use super::events::{CheckResult, Event, ReadyResult, Status};
 use super::ready::{GateEnd, run_gate};
 use super::runner::Runner;
 use super::schedule::{Done, Scheduler};
-use crate::plan::Plan;
+use crate::plan::{Masker, Plan, PlannedCheck, ReadyPlan};
 
 /// How long a stopped run waits for its running checks to hand back what they did
 /// before abandoning them (they are dropped at their next await, so this is ample).
@@ -86,7 +86,7 @@ pub(crate) async fn wait_stop(rx: &mut watch::Receiver<Stop>, halts: fn(&Stop) -
 /// check finishes exactly once, skipped ones included) and `ReadyStarted`/`ReadyFinished`,
 /// then `RunFinished`. Returns promptly after `cancel` fires or the deadline expires.
 pub async fn execute<R: Runner>(
-    plan: Arc<Plan>,
+    plan: &Plan,
     opts: &ExecOptions,
     runner: Arc<R>,
     events: UnboundedSender<Event>,
@@ -101,12 +101,13 @@ pub async fn execute<R: Runner>(
 
     let (stop_tx, _) = watch::channel(Stop::Run);
     let mut tasks: JoinSet<Done> = JoinSet::new();
-    let mut s = Scheduler::new(&plan, &events, opts.fail_fast);
+    let work = Work::of(plan);
+    let mut s = Scheduler::new(plan, &events, opts.fail_fast);
     s.resolve_excluded();
     for group in s.gates_to_start() {
         let _ = events.send(Event::ReadyStarted { group });
         s.gate_started(group);
-        spawn_gate(&mut tasks, &plan, &runner, stop_tx.subscribe(), group);
+        spawn_gate(&mut tasks, &work, &runner, stop_tx.subscribe(), group);
     }
     s.queue_ready_checks(None);
 
@@ -131,7 +132,7 @@ pub async fn execute<R: Runner>(
         }
         while let Some(id) = s.start_next(limit) {
             let _ = events.send(Event::CheckStarted { id });
-            spawn_check(&mut tasks, &plan, &runner, &events, stop_tx.subscribe(), id);
+            spawn_check(&mut tasks, &work, &runner, &events, stop_tx.subscribe(), id);
         }
         if tasks.is_empty() {
             break;
@@ -185,6 +186,35 @@ pub async fn execute<R: Runner>(
     }
 }
 
+/// What the spawned tasks read: the checks, gates and masker of the plan, shared.
+///
+/// Tasks must own what they use (`'static`), while `execute` borrows the plan; one copy of
+/// the checks per run is cheap next to a single network round trip.
+struct Work {
+    checks: Vec<PlannedCheck>,
+    gates: Vec<Option<ReadyPlan>>,
+    masker: Arc<Masker>,
+}
+
+impl Work {
+    fn of(plan: &Plan) -> Arc<Work> {
+        let gate = |g: &ReadyPlan| ReadyPlan {
+            timeout: g.timeout,
+            interval: g.interval,
+            checks: g.checks.clone(),
+        };
+        Arc::new(Work {
+            checks: plan.checks.clone(),
+            gates: plan
+                .groups
+                .iter()
+                .map(|g| g.ready.as_ref().map(gate))
+                .collect(),
+            masker: Arc::clone(&plan.masker),
+        })
+    }
+}
+
 enum Next {
     Interrupt,
     Deadline,
@@ -193,27 +223,27 @@ enum Next {
 
 fn spawn_check<R: Runner>(
     tasks: &mut JoinSet<Done>,
-    plan: &Arc<Plan>,
+    work: &Arc<Work>,
     runner: &Arc<R>,
     events: &UnboundedSender<Event>,
     stop: watch::Receiver<Stop>,
     id: usize,
 ) {
-    let (plan, runner, events) = (Arc::clone(plan), Arc::clone(runner), events.clone());
+    let (work, runner, events) = (Arc::clone(work), Arc::clone(runner), events.clone());
     tasks.spawn(async move {
-        let Some(check) = plan.checks.get(id) else {
+        let Some(check) = work.checks.get(id) else {
             return Done::Check(internal_error(id, "the check is not in the plan"));
         };
         let env = CheckEnv {
             runner: &*runner,
-            masker: &plan.masker,
+            masker: &work.masker,
             events: &events,
         };
         let result = AssertUnwindSafe(run_check(&env, check, stop))
             .catch_unwind()
             .await;
         Done::Check(result.unwrap_or_else(|panic| {
-            let why = plan.masker.mask(&panic_message(&*panic)).into_owned();
+            let why = work.masker.mask(&panic_message(&*panic)).into_owned();
             internal_error(id, &format!("the check panicked: {why}"))
         }))
     });
@@ -221,12 +251,12 @@ fn spawn_check<R: Runner>(
 
 fn spawn_gate<R: Runner>(
     tasks: &mut JoinSet<Done>,
-    plan: &Arc<Plan>,
+    work: &Arc<Work>,
     runner: &Arc<R>,
     stop: watch::Receiver<Stop>,
     group: usize,
 ) {
-    let (plan, runner) = (Arc::clone(plan), Arc::clone(runner));
+    let (work, runner) = (Arc::clone(work), Arc::clone(runner));
     tasks.spawn(async move {
         let started = Instant::now();
         let failed = |message: String| GateEnd {
@@ -239,16 +269,16 @@ fn spawn_gate<R: Runner>(
             },
             stopped: false,
         };
-        let Some(gate) = plan.groups.get(group).and_then(|g| g.ready.as_ref()) else {
+        let Some(gate) = work.gates.get(group).and_then(Option::as_ref) else {
             return Done::Gate(failed(
                 "internal error: the group has no readiness gate".into(),
             ));
         };
-        let end = AssertUnwindSafe(run_gate(&*runner, &plan.masker, group, gate, stop))
+        let end = AssertUnwindSafe(run_gate(&*runner, &work.masker, group, gate, stop))
             .catch_unwind()
             .await;
         Done::Gate(end.unwrap_or_else(|panic| {
-            let why = plan.masker.mask(&panic_message(&*panic)).into_owned();
+            let why = work.masker.mask(&panic_message(&*panic)).into_owned();
             failed(format!("internal error: a ready check panicked: {why}"))
         }))
     });

@@ -265,7 +265,7 @@ pub async fn run_with(
     cancel: Cancel,
 ) -> Run {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let outcome = execute(Arc::clone(&plan), &opts, runner, tx, cancel).await;
+    let outcome = execute(&plan, &opts, runner, tx, cancel).await;
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {
         events.push(e);
