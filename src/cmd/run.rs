@@ -130,6 +130,7 @@ pub fn run_planned(planned: Planned, exec_args: &Exec, output: &Output) -> u8 {
 async fn execute(plan: &Plan, exec_args: &Exec, output: &Output) -> RunOutcome {
     let ctx = Arc::new(ProbeCtx::new());
     let cancel = Cancel::default();
+    exec::spawn_signal_handler(cancel.clone());
     let opts = ExecOptions {
         concurrency: exec_args.concurrency as usize,
         deadline: exec_args.deadline,
