@@ -8,6 +8,7 @@
 //! ```
 //! The library never prints; the binary owns stdout/stderr.
 
+pub mod demo;
 pub mod exec;
 pub mod exit;
 pub mod plan;
