@@ -383,7 +383,10 @@ async fn resolve_keeps_host_and_sni() {
     );
 
     spec.resolve = Some("127.0.0.1".parse().unwrap());
-    assert_pass(&run_http(spec, NORMAL).await);
+    spec.http_version = Some(HttpVersion::Http2);
+    let o = run_http(spec, NORMAL).await;
+    assert_pass(&o);
+    assert_eq!(o.details["http_version"], "HTTP/2");
 
     // A name the certificate does not cover, pinned to the same server: SNI and the
     // name check use the URL's host, not the address.
@@ -594,11 +597,54 @@ async fn garbage_instead_of_http_or_tls() {
 }
 
 #[tokio::test]
-async fn many_checks_share_connections() {
+async fn sequential_checks_reuse_one_keep_alive_connection() {
     let t = demo::start().await.unwrap();
-    let ctx = std::sync::Arc::new(ProbeCtx::new());
+    let ctx = ProbeCtx::new();
+    for _ in 0..20 {
+        let spec = Spec::Http(http(&format!("{}/health", t.http_url)));
+        assert_pass(&run_in(&ctx, spec, NORMAL).await);
+    }
+    assert_eq!(t.connections_accepted(), 1);
+}
+
+/// A server that closes every connection as soon as it has read something.
+async fn hang_up_server() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            drop(s);
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn hang_up_before_the_response_or_mid_handshake() {
+    let addr = hang_up_server().await;
+    let o = run_http(http(&format!("http://{addr}/")), NORMAL).await;
+    let (layer, msg) = failure(&o);
+    assert_eq!(layer, Layer::Http);
+    // Closed (FIN) or reset (RST, if unread bytes were left): both before the response.
+    assert!(msg.starts_with("connection "), "{msg}");
+    assert!(
+        msg.ends_with(&format!("by {addr} before a complete response")),
+        "{msg}"
+    );
+
+    let (layer, msg) = failure(&run_http(http(&format!("https://{addr}/")), NORMAL).await);
+    assert_eq!(layer, Layer::Tls);
+    assert!(
+        msg.starts_with(&format!("handshake with {addr} failed: ")),
+        "{msg}"
+    );
+}
+
+async fn burst_of_https_checks(t: &demo::Target, ctx: &std::sync::Arc<ProbeCtx>, n: usize) {
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..40 {
+    for _ in 0..n {
         let ctx = ctx.clone();
         let mut spec = http(&format!("{}/health", t.https_url));
         spec.ca_file = Some(t.ca_file.clone());
@@ -608,6 +654,18 @@ async fn many_checks_share_connections() {
     while let Some(o) = set.join_next().await {
         assert_pass(&o.unwrap());
     }
+}
+
+#[tokio::test]
+async fn concurrent_checks_reuse_pooled_connections() {
+    let t = demo::start().await.unwrap();
+    let ctx = std::sync::Arc::new(ProbeCtx::new());
+    burst_of_https_checks(&t, &ctx, 40).await;
+    let first = t.connections_accepted();
+    assert!(first <= 40, "{first} connections for 40 checks");
+    // Every connection of the first burst is still pooled: no new handshake.
+    burst_of_https_checks(&t, &ctx, 40).await;
+    assert_eq!(t.connections_accepted(), first);
 }
 
 // ------------------------------------------------------------------ tcp

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hyper::service::service_fn;
@@ -41,6 +42,8 @@ pub struct Target {
     pub client_key: PathBuf,
     /// Accepts TCP connections and never sends a byte.
     pub hang_addr: SocketAddr,
+    /// Connections accepted by the HTTP and HTTPS servers (to see connection reuse).
+    accepted: Arc<AtomicU64>,
     tasks: Vec<AbortHandle>,
     _files: PemFiles,
 }
@@ -51,6 +54,7 @@ impl Target {
         vec![
             ("base_url", self.http_url.clone()),
             ("tls_url", self.https_url.clone()),
+            ("tls_port", self.https_addr.port().to_string()),
             ("ca_file", self.ca_file.display().to_string()),
             ("client_cert", self.client_cert.display().to_string()),
             ("client_key", self.client_key.display().to_string()),
@@ -58,6 +62,11 @@ impl Target {
             ("demo_port", self.http_addr.port().to_string()),
             ("hang_port", self.hang_addr.port().to_string()),
         ]
+    }
+
+    /// How many connections the HTTP and HTTPS servers have accepted so far.
+    pub fn connections_accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
     }
 
     /// Stops the target now (same as dropping it).
@@ -84,9 +93,10 @@ pub async fn start() -> std::io::Result<Target> {
     let (http_addr, https_addr, hang_addr) =
         (http.local_addr()?, https.local_addr()?, hang.local_addr()?);
 
+    let accepted = Arc::new(AtomicU64::new(0));
     let tasks = vec![
-        tokio::spawn(accept_loop(http, None, state.clone())).abort_handle(),
-        tokio::spawn(accept_loop(https, Some(tls), state)).abort_handle(),
+        tokio::spawn(accept_loop(http, None, state.clone(), accepted.clone())).abort_handle(),
+        tokio::spawn(accept_loop(https, Some(tls), state, accepted.clone())).abort_handle(),
         tokio::spawn(hang_loop(hang)).abort_handle(),
     ];
     Ok(Target {
@@ -98,6 +108,7 @@ pub async fn start() -> std::io::Result<Target> {
         client_cert: pki.files.client_cert.clone(),
         client_key: pki.files.client_key.clone(),
         hang_addr,
+        accepted,
         tasks,
         _files: pki.files,
     })
@@ -127,7 +138,12 @@ fn server_tls(pki: &certs::Pki) -> std::io::Result<rustls::ServerConfig> {
 
 /// Accepts until aborted; the connections live in a `JoinSet` owned by this task, so
 /// aborting it closes them all.
-async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, state: Arc<State>) {
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    state: Arc<State>,
+    accepted: Arc<AtomicU64>,
+) {
     let mut conns = JoinSet::new();
     loop {
         let stream = match listener.accept().await {
@@ -138,6 +154,7 @@ async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, state: Arc
                 continue;
             }
         };
+        accepted.fetch_add(1, Ordering::Relaxed);
         while conns.try_join_next().is_some() {}
         let _ = stream.set_nodelay(true);
         let state = state.clone();

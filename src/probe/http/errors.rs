@@ -115,7 +115,11 @@ pub(crate) fn classify_send(err: &reqwest::Error, cx: &ErrorContext<'_>) -> (Lay
         }
     }
     if let Some(io) = find::<io::Error>(&chain) {
-        return (Layer::Http, io_error_message(io, cx.target));
+        let msg = format!(
+            "{} before a complete response",
+            io_error_message(io, cx.target)
+        );
+        return (Layer::Http, msg);
     }
     let layer = if in_connect {
         Layer::Connect
