@@ -11,6 +11,7 @@
 // Data from files, the network and the environment is never unwrapped (tests may).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod demo;
 pub mod exec;
 pub mod exit;
 pub mod plan;
