@@ -6,6 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use rustls::CertificateError;
+use rustls_pki_types::ServerName;
 
 use super::certs::{CertSummary, date, unix_secs};
 use super::inspect::Inspection;
@@ -87,8 +88,15 @@ pub fn trust_problem(insp: &Inspection) -> Option<String> {
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
             "certificate is not valid for server authentication (extended key usage)".to_string()
         }
-        // Dates are checked by `date_problem` on every certificate; reaching here means a
-        // certificate we could not place (e.g. a trust anchor's issuer path) is out of date.
+        // Said better by `date_problem`, which names the certificate and the date.
+        CertificateError::Expired
+        | CertificateError::ExpiredContext { .. }
+        | CertificateError::NotValidYet
+        | CertificateError::NotValidYetContext { .. }
+            if date_problem(&insp.chain, insp.checked_at).is_some() =>
+        {
+            date_problem(&insp.chain, insp.checked_at)?
+        }
         other => format!(
             "certificate rejected: {}",
             lower_first(&format!(
@@ -164,6 +172,28 @@ pub fn name_problem(insp: &Inspection) -> Option<String> {
             names::list_sans(&insp.leaf().sans)
         )),
         Ok(_) => None,
+    }
+}
+
+/// Which SAN of the leaf covers `name` (as in `covers`), or why none does. Our matcher
+/// explains; rustls-webpki, which real clients run, must agree before a name counts.
+pub fn cover(insp: &Inspection, name: &str) -> Result<String, String> {
+    let san = names::find_cover(name, &insp.leaf().sans)?;
+    let webpki_accepts = ServerName::try_from(name)
+        .ok()
+        .and_then(|server_name| {
+            let ee = webpki::EndEntityCert::try_from(insp.der.first()?).ok()?;
+            Some(ee.verify_is_valid_for_subject_name(&server_name).is_ok())
+        })
+        // Not a name webpki can check (a wildcard pattern, an odd spelling): ours decides.
+        .unwrap_or(true);
+    if webpki_accepts {
+        Ok(san.to_string())
+    } else {
+        Err(format!(
+            "{name} is refused by rustls-webpki for this certificate (SANs: {})",
+            names::list_sans(&insp.leaf().sans)
+        ))
     }
 }
 

@@ -12,7 +12,7 @@ mod verify;
 
 pub use certs::{CertSummary, Role, San, summarize, summarize_chain};
 pub use diagnose::{
-    chain_trusted, date_problem, expiry_shortfall, explain, fmt_duration, name_problem,
+    chain_trusted, cover, date_problem, expiry_shortfall, explain, fmt_duration, name_problem,
     trust_problem,
 };
 pub use inspect::{Inspection, Inspector, Target, inspect};

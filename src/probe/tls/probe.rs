@@ -35,20 +35,23 @@ pub fn evaluate(spec: &TlsSpec, insp: &Inspection) -> Outcome {
     let mut problems: Vec<String> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
 
-    problems.extend(diagnose::date_problem(&insp.chain, now));
+    let dated = diagnose::date_problem(&insp.chain, now);
+    problems.extend(dated.clone());
     let trust = diagnose::trust_problem(insp);
+    let name = diagnose::name_problem(insp);
     if expect.trusted {
-        problems.extend(trust.clone());
-    }
-    let server_name_cover = find_cover(&insp.server_name, &leaf.sans);
-    if expect.trusted {
-        problems.extend(diagnose::name_problem(insp));
+        // A date problem also breaks the chain: said once.
+        for p in trust.iter().chain(name.iter()) {
+            if !problems.contains(p) {
+                problems.push(p.clone());
+            }
+        }
     }
 
     let mut covers = Vec::with_capacity(expect.covers.len());
     for name in &expect.covers {
-        match find_cover(name, &leaf.sans) {
-            Ok(san) => covers.push(json!({ "name": name, "matched_by": san.to_string() })),
+        match diagnose::cover(insp, name) {
+            Ok(san) => covers.push(json!({ "name": name, "matched_by": san })),
             Err(reason) => {
                 covers.push(json!({ "name": name, "matched_by": Value::Null, "reason": reason }));
                 problems.push(reason);
@@ -79,8 +82,9 @@ pub fn evaluate(spec: &TlsSpec, insp: &Inspection) -> Outcome {
         ));
     }
 
-    let mut short = false;
-    if let Some(min) = expect.valid_for
+    // An expired certificate already failed above: valid_for would only repeat it.
+    let mut short = dated.is_some();
+    if let (Some(min), false) = (expect.valid_for, short)
         && let Some(s) = diagnose::expiry_shortfall(&insp.chain, min, now)
     {
         problems.push(format!("{s}, expected at least {}", fmt_duration(min)));
@@ -98,24 +102,22 @@ pub fn evaluate(spec: &TlsSpec, insp: &Inspection) -> Outcome {
 
     let mut outcome = Outcome::pass(fact(insp));
     outcome.details = insp.details();
-    outcome
-        .details
-        .insert("trusted".into(), json!(chain_trusted(&insp.verdict)));
-    outcome.details.insert(
-        "verification_error".into(),
-        json!(trust.or_else(|| insp.verdict.as_ref().err().map(|e| e.to_string()))),
-    );
-    outcome.details.insert(
-        "server_name_matched_by".into(),
-        json!(server_name_cover.as_ref().ok().map(ToString::to_string)),
-    );
+    let d = &mut outcome.details;
+    d.insert("trusted".into(), json!(chain_trusted(&insp.verdict)));
+    let verification_error = match &insp.verdict {
+        Ok(()) => None,
+        Err(e) => Some(trust.or(name).unwrap_or_else(|| e.to_string())),
+    };
+    d.insert("verification_error".into(), json!(verification_error));
+    let matched_by = find_cover(&insp.server_name, &leaf.sans)
+        .ok()
+        .map(ToString::to_string);
+    d.insert("server_name_matched_by".into(), json!(matched_by));
     if !expect.covers.is_empty() {
-        outcome
-            .details
-            .insert("covers".into(), Value::Array(covers));
+        d.insert("covers".into(), Value::Array(covers));
     }
     if !problems.is_empty() {
-        outcome.details.insert("problems".into(), json!(problems));
+        d.insert("problems".into(), json!(problems));
     }
     outcome.warnings = warnings;
     match problems.into_iter().next() {
