@@ -1,1 +1,25 @@
-fn main() {}
+//! The `smokecheck` binary: parses the command line and hands over to a command.
+
+mod cli;
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // One crypto provider for every TLS client (reqwest, sqlx, redis, our own).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = cli::Cli::parse();
+    let code = match cli.command {
+        cli::Command::Run(args) => cmd::run::command(&args),
+        cli::Command::Validate(args) => cmd::inspect::validate(&args),
+        cli::Command::List(args) => cmd::inspect::list(&args),
+        cli::Command::Demo(args) => cmd::demo::command(&args),
+        cli::Command::Init { dir } => cmd::init::command(dir.as_deref()),
+        cli::Command::Schema => cmd::inspect::schema(),
+        cli::Command::Completions { shell } => cmd::inspect::completions(shell),
+        cli::Command::Man => cmd::inspect::man(),
+    };
+    ExitCode::from(code)
+}

@@ -98,12 +98,22 @@ pub struct ReadyResult {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    RunStarted { total: usize, started_at: SystemTime },
-    ReadyStarted { group: usize },
+    RunStarted {
+        total: usize,
+        started_at: SystemTime,
+    },
+    ReadyStarted {
+        group: usize,
+    },
     ReadyFinished(ReadyResult),
-    CheckStarted { id: usize },
+    CheckStarted {
+        id: usize,
+    },
     /// A failed attempt that will be retried.
-    AttemptFailed { id: usize, attempt: Attempt },
+    AttemptFailed {
+        id: usize,
+        attempt: Attempt,
+    },
     CheckFinished(CheckResult),
     RunFinished,
 }

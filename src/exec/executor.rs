@@ -42,7 +42,11 @@ pub async fn execute(
     RunOutcome {
         started_at: SystemTime::now(),
         duration: Duration::ZERO,
-        results: plan.checks.iter().map(|c| CheckResult::skipped(c.id, "not implemented")).collect(),
+        results: plan
+            .checks
+            .iter()
+            .map(|c| CheckResult::skipped(c.id, "not implemented"))
+            .collect(),
         ready: Vec::new(),
         interrupted: false,
     }

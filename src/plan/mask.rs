@@ -83,7 +83,8 @@ impl Masker {
 /// `scheme://user:password@host` → `scheme://user:****@host`, anywhere in `text`.
 pub fn mask_url_password(text: &str) -> Cow<'_, str> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*):[^\s@/]+@").ok());
+    let re =
+        RE.get_or_init(|| Regex::new(r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*):[^\s@/]+@").ok());
     match re {
         Some(re) if text.contains("://") => re.replace_all(text, format!("${{1}}:{MASK}@")),
         _ => Cow::Borrowed(text),
@@ -126,7 +127,10 @@ mod tests {
             "failed: postgres://smoke:****@db:5432/x down"
         );
         assert_eq!(m.mask("redis://:pw@cache:6379"), "redis://:****@cache:6379");
-        assert_eq!(m.mask("https://example.com:443/a@b"), "https://example.com:443/a@b");
+        assert_eq!(
+            m.mask("https://example.com:443/a@b"),
+            "https://example.com:443/a@b"
+        );
     }
 
     #[test]

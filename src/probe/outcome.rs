@@ -73,7 +73,10 @@ impl Outcome {
 
     pub fn fail(layer: Layer, message: impl Into<String>) -> Self {
         Outcome {
-            verdict: Verdict::Fail { layer, message: message.into() },
+            verdict: Verdict::Fail {
+                layer,
+                message: message.into(),
+            },
             fact: String::new(),
             warnings: Vec::new(),
             details: serde_json::Map::new(),
@@ -96,7 +99,10 @@ impl Outcome {
 
     /// Turns a pass into a failure at `layer` (keeps fact and details).
     pub fn into_fail(mut self, layer: Layer, message: impl Into<String>) -> Self {
-        self.verdict = Verdict::Fail { layer, message: message.into() };
+        self.verdict = Verdict::Fail {
+            layer,
+            message: message.into(),
+        };
         self
     }
 }

@@ -20,7 +20,9 @@ pub struct Trust {
 impl Trust {
     /// The system roots (or webpki-roots if the system has none).
     pub fn system(&self) -> Arc<RootCertStore> {
-        self.system.get_or_init(|| Arc::new(load_system_roots())).clone()
+        self.system
+            .get_or_init(|| Arc::new(load_system_roots()))
+            .clone()
     }
 
     /// The roots to verify against: system roots, plus `ca_file` when given.
@@ -52,7 +54,10 @@ pub fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Strin
         .collect::<Result<_, _>>()
         .map_err(|e| format!("cannot parse ca_file {}: {e}", path.display()))?;
     if certs.is_empty() {
-        return Err(format!("ca_file {} holds no PEM certificate", path.display()));
+        return Err(format!(
+            "ca_file {} holds no PEM certificate",
+            path.display()
+        ));
     }
     Ok(certs)
 }

@@ -38,6 +38,10 @@ pub enum Severity {
 
 /// The kind of a check and everything it needs to run.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "specs live behind an Arc, built once per check"
+)]
 pub enum Spec {
     Http(HttpSpec),
     Tls(TlsSpec),

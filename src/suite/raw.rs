@@ -32,7 +32,10 @@ pub enum Value {
     Float(f64),
     /// A string; `unresolved` is set when variable substitution left a placeholder
     /// (an unset `${secret:…}` under `validate`), so typed parsing must not judge it.
-    Str { text: String, unresolved: bool },
+    Str {
+        text: String,
+        unresolved: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Key, Node)>),
 }
@@ -59,16 +62,29 @@ pub fn parse(text: &str, file: u32) -> Result<Node, SyntaxError> {
     };
     match serde_saphyr::from_str_with_options::<Option<Spanned<RawNode>>>(text, options) {
         Ok(Some(root)) => Ok(convert(root, file)),
-        Ok(None) => Ok(Node { pos: Pos { file, line: 1, col: 1 }, value: Value::Null }),
+        Ok(None) => Ok(Node {
+            pos: Pos {
+                file,
+                line: 1,
+                col: 1,
+            },
+            value: Value::Null,
+        }),
         Err(err) => {
             let (line, col) = err
                 .location()
                 .map(|l| (l.line() as u32, l.column() as u32))
                 .unwrap_or((1, 1));
-            let message = err.without_snippet().render_with_options(serde_saphyr::render_options! {
-                snippets: serde_saphyr::SnippetMode::Off,
-            });
-            Err(SyntaxError { line: line.max(1), col: col.max(1), message: strip_location(&message) })
+            let message =
+                err.without_snippet()
+                    .render_with_options(serde_saphyr::render_options! {
+                        snippets: serde_saphyr::SnippetMode::Off,
+                    });
+            Err(SyntaxError {
+                line: line.max(1),
+                col: col.max(1),
+                message: strip_location(&message),
+            })
         }
     }
 }
@@ -83,7 +99,11 @@ fn strip_location(message: &str) -> String {
 }
 
 fn pos_of<T>(s: &Spanned<T>, file: u32) -> Pos {
-    Pos { file, line: s.referenced.line() as u32, col: s.referenced.column() as u32 }
+    Pos {
+        file,
+        line: s.referenced.line() as u32,
+        col: s.referenced.column() as u32,
+    }
 }
 
 fn convert(node: Spanned<RawNode>, file: u32) -> Node {
@@ -93,13 +113,19 @@ fn convert(node: Spanned<RawNode>, file: u32) -> Node {
         RawNode::Bool(b) => Value::Bool(b),
         RawNode::Int(i) => Value::Int(i),
         RawNode::Float(f) => Value::Float(f),
-        RawNode::Str(text) => Value::Str { text, unresolved: false },
+        RawNode::Str(text) => Value::Str {
+            text,
+            unresolved: false,
+        },
         RawNode::Seq(items) => Value::Seq(items.into_iter().map(|n| convert(n, file)).collect()),
         RawNode::Map(entries) => Value::Map(
             entries
                 .into_iter()
                 .map(|(k, v)| {
-                    let key = Key { pos: pos_of(&k, file), name: k.value.0 };
+                    let key = Key {
+                        pos: pos_of(&k, file),
+                        name: k.value.0,
+                    };
                     (key, convert(v, file))
                 })
                 .collect(),

@@ -1,0 +1,233 @@
+//! `smokecheck run`: plan → executor → events → terminal; then the report files and the
+//! exit code. Also used by `demo`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use smokecheck::exec::{self, Cancel, Event, ExecOptions, RunOutcome};
+use smokecheck::exit;
+use smokecheck::plan::vars::Mode;
+use smokecheck::plan::{Plan, PlanError, Planned};
+use smokecheck::probe::ProbeCtx;
+use smokecheck::report::terminal::{Format as TermFormat, TermOptions, Terminal, Verbosity};
+use smokecheck::report::{self, github, json, junit};
+
+use crate::cli::{Color, Exec, Format, Output, RunArgs};
+
+pub fn command(args: &RunArgs) -> u8 {
+    if let Err(code) = check_report_paths(&args.output) {
+        return code;
+    }
+    let opts = args
+        .select
+        .plan_options(Mode::Run, &args.filter, Some(&args.exec));
+    match smokecheck::plan::build(&args.select.paths, &opts) {
+        Ok(planned) => run_planned(planned, &args.exec, &args.output),
+        Err(e) => suite_error(&e),
+    }
+}
+
+/// Prints every suite problem (masked) to stderr: exit 2.
+pub fn suite_error(e: &PlanError) -> u8 {
+    let mut err = anstream::stderr();
+    let _ = err.write_all(e.render().as_bytes());
+    exit::USAGE
+}
+
+/// An unwritable report path is an error before anything runs, not after.
+pub fn check_report_paths(output: &Output) -> Result<(), u8> {
+    for path in [&output.junit, &output.json].into_iter().flatten() {
+        if let Err(e) = probe_writable(path) {
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: cannot write report {}: {e}",
+                path.display()
+            );
+            return Err(exit::USAGE);
+        }
+    }
+    Ok(())
+}
+
+fn probe_writable(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Err(std::io::Error::other("it is a directory"));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let probe = dir.join(format!(".smokecheck-write-test.{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+/// Runs a plan to the end (or interrupt) and writes every report.
+pub fn run_planned(planned: Planned, exec_args: &Exec, output: &Output) -> u8 {
+    let Planned {
+        plan,
+        warnings,
+        sources,
+        ..
+    } = planned;
+    {
+        let mut err = anstream::stderr();
+        for w in &warnings {
+            let _ = err.write_all(sources.render(w, &plan.masker).as_bytes());
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: cannot start the async runtime: {e}"
+            );
+            return exit::USAGE;
+        }
+    };
+    let github = output.format == Format::Github
+        || (!output.no_ci_annotations
+            && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"));
+    let outcome = runtime.block_on(execute(&plan, exec_args, output));
+    let code = exit_code(&plan, &outcome, exec_args.strict);
+
+    let mut failed_write = false;
+    if let Some(path) = &output.junit {
+        failed_write |= write_report(path, &junit::render(&plan, &outcome));
+    }
+    if let Some(path) = &output.json {
+        failed_write |= write_report(path, &json::render(&plan, &outcome));
+    }
+    if output.format == Format::Json {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(json::render(&plan, &outcome).as_bytes());
+        let _ = out.write_all(b"\n");
+    }
+    if github {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(github::annotations(&plan, &outcome).as_bytes());
+        if let Ok(summary) = std::env::var("GITHUB_STEP_SUMMARY")
+            && !summary.is_empty()
+        {
+            append(
+                Path::new(&summary),
+                &github::summary_markdown(&plan, &outcome),
+            );
+        }
+    }
+    // Keep the run's verdict; a lost report is said loudly and still fails a green run.
+    if failed_write && code == exit::OK {
+        exit::CHECK_FAILED
+    } else {
+        code
+    }
+}
+
+async fn execute(plan: &Plan, exec_args: &Exec, output: &Output) -> RunOutcome {
+    let ctx = Arc::new(ProbeCtx::new());
+    let cancel = Cancel::default();
+    let opts = ExecOptions {
+        concurrency: exec_args.concurrency as usize,
+        deadline: exec_args.deadline,
+        fail_fast: exec_args.fail_fast,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let mut terminal = terminal(output);
+    let run = exec::execute(plan, &opts, ctx, tx, cancel);
+    tokio::pin!(run);
+    let outcome = loop {
+        tokio::select! {
+            biased;
+            Some(event) = rx.recv() => terminal.event(plan, &event),
+            outcome = &mut run => break outcome,
+        }
+    };
+    while let Ok(event) = rx.try_recv() {
+        terminal.event(plan, &event);
+    }
+    terminal.finish(plan, &outcome);
+    outcome
+}
+
+/// The terminal reporter: stderr under `--format json` (stdout holds only the JSON).
+fn terminal(output: &Output) -> Terminal<Box<dyn Write + Send>> {
+    let choice = match output.color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    };
+    let to_stderr = output.format == Format::Json;
+    let is_tty = if to_stderr {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let format = match output.format {
+        Format::Pretty => TermFormat::Pretty,
+        Format::Auto if is_tty => TermFormat::Pretty,
+        _ => TermFormat::Plain,
+    };
+    let verbosity = if output.quiet {
+        Verbosity::Quiet
+    } else if output.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let out: Box<dyn Write + Send> = if to_stderr {
+        Box::new(anstream::AutoStream::new(std::io::stderr(), choice))
+    } else {
+        Box::new(anstream::AutoStream::new(std::io::stdout(), choice))
+    };
+    Terminal::new(out, TermOptions { format, verbosity })
+}
+
+/// Writes a report atomically; on failure says so and returns true.
+fn write_report(path: &Path, text: &str) -> bool {
+    match report::write_atomic(path, text.as_bytes()) {
+        Ok(()) => false,
+        Err(e) => {
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: cannot write report {}: {e}",
+                path.display()
+            );
+            true
+        }
+    }
+}
+
+fn append(path: &Path, text: &str) {
+    let result = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    if let Err(e) = result {
+        let _ = writeln!(
+            anstream::stderr(),
+            "warning: cannot append the step summary to {}: {e}",
+            path.display()
+        );
+    }
+}
+
+// TEMP until the reporters land.
+fn exit_code(plan: &Plan, outcome: &RunOutcome, strict: bool) -> u8 {
+    use smokecheck::exec::Status;
+    use smokecheck::suite::model::Severity;
+    if outcome.interrupted {
+        return exit::INTERRUPTED;
+    }
+    let failed = outcome.results.iter().any(|r| {
+        let c = &plan.checks[r.id];
+        (r.status.is_failure() && c.severity == Severity::Critical)
+            || (strict && matches!(r.status, Status::Flaky | Status::Warned))
+    }) || outcome.ready.iter().any(|r| !r.passed);
+    if failed { exit::CHECK_FAILED } else { exit::OK }
+}

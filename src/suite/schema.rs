@@ -1,0 +1,4 @@
+//! TODO
+pub fn render() -> String {
+    String::new()
+}
