@@ -1,6 +1,5 @@
 //! The `tls` kind against real TLS servers on 127.0.0.1 and a test PKI generated now:
 //! every row of the certificate matrix passes, or fails with the right words.
-#![allow(clippy::unwrap_used)]
 
 #[path = "support/pki.rs"]
 mod pki;
@@ -163,6 +162,11 @@ async fn covers_reports_the_matching_san_and_a_wildcard_covers_one_label() {
             {"name": "API.Example.Test.", "matched_by": "*.example.test"},
         ])
     );
+
+    // SNI and the name check ignore case and a trailing dot.
+    let o = check(site.spec("WWW.Example.TEST.")).await;
+    assert_pass(&o);
+    assert_eq!(o.details["server_name_matched_by"], "*.example.test");
 
     spec.expect.covers = vec!["a.example.test".into(), "a.b.example.test".into()];
     let o = check(spec.clone()).await;

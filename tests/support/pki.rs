@@ -7,6 +7,7 @@
 
 // Each test crate that includes this file uses a different part of it.
 #![allow(dead_code)]
+// Test helpers: a failure to build the PKI should stop the test loudly.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;

@@ -213,7 +213,6 @@ pub fn list_sans(sans: &[San]) -> String {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests may unwrap")]
 mod tests {
     use super::*;
     use rustls_pki_types::ServerName;
