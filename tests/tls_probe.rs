@@ -599,3 +599,79 @@ async fn concurrent_checks_share_one_config() {
         }
     }
 }
+
+// ------------------------------------------------------------ the API the http probe uses
+
+#[tokio::test]
+async fn inspect_and_explain_for_other_probes() {
+    use smokecheck::probe::tls;
+    let site = Site::start().await;
+    let ctx = ProbeCtx::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let target = |server_name| tls::Target {
+        host: "shop.invalid",
+        port: site.addr.port(),
+        server_name,
+        ca_file: Some(&site.pki.ca_file),
+        starttls: None,
+        // Like http's `resolve`: connect here, keep the name for SNI and checks.
+        connect_to: Some(site.addr.ip()),
+    };
+
+    let good = tls::inspect(&target("www.example.test"), &ctx, deadline)
+        .await
+        .unwrap();
+    assert_eq!(tls::explain(&good), None);
+    assert_eq!(
+        tls::expiry_shortfall(
+            &good.chain,
+            Duration::from_secs(30 * 86_400),
+            good.checked_at
+        ),
+        None
+    );
+
+    let soon = tls::inspect(&target("soon.test"), &ctx, deadline)
+        .await
+        .unwrap();
+    assert_eq!(tls::explain(&soon), None);
+    let short = tls::expiry_shortfall(
+        &soon.chain,
+        Duration::from_secs(14 * 86_400),
+        soon.checked_at,
+    );
+    assert_eq!(
+        short,
+        Some(format!(
+            "certificate expires in 5d ({})",
+            pki::date_in(5 * DAY + HOUR)
+        ))
+    );
+
+    let expired = tls::inspect(&target("expired.test"), &ctx, deadline)
+        .await
+        .unwrap();
+    let want = format!(
+        "certificate expired 3 days ago (notAfter {})",
+        pki::date_in(-3 * DAY - HOUR)
+    );
+    assert_eq!(tls::explain(&expired), Some(want));
+    let wrong = tls::inspect(&target("wrong.test"), &ctx, deadline)
+        .await
+        .unwrap();
+    assert_eq!(
+        tls::explain(&wrong).as_deref(),
+        Some("wrong.test does not match the certificate (SANs: a.example, *.b.example)")
+    );
+
+    // Failures to get a handshake at all come back as the outcome to report.
+    let refused = pki::refused_addr().await;
+    let mut t = target("www.example.test");
+    t.port = refused.port();
+    let err = tls::inspect(&t, &ctx, deadline).await.unwrap_err();
+    assert_fail(
+        &err,
+        Layer::Connect,
+        &format!("connection refused to {refused}"),
+    );
+}

@@ -66,10 +66,19 @@ impl ServerCertVerifier for InspectingVerifier {
 
 /// The real verifier for one set of roots, and the roots themselves (the diagnosis needs
 /// to know whether an issuer is a trust anchor).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Verifiers {
     pub real: Arc<WebPkiServerVerifier>,
     pub roots: Arc<RootCertStore>,
+}
+
+/// Hundreds of system roots are not worth printing.
+impl std::fmt::Debug for Verifiers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifiers")
+            .field("roots", &self.roots.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Verifiers {
