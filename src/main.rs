@@ -1,5 +1,7 @@
 //! The `smokecheck` binary: parses the command line and hands over to a command.
 
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod cmd;
 
