@@ -98,8 +98,10 @@ pub(crate) fn classify_send(err: &reqwest::Error, cx: &ErrorContext<'_>) -> (Lay
                 format!("invalid HTTP response from {}: {h}", cx.target),
             );
         }
-        // Bytes that arrived before the request was even sent (an SSH banner, say).
-        if h.is_canceled() && chain_text(&chain).contains("unexpected message") {
+        // Bytes that arrived before the request was even sent (an SSH banner, say). hyper
+        // reports them as the error itself, or as the cause of a cancelled request,
+        // depending on whether the request was already queued.
+        if chain_text(&chain).contains("unexpected message") {
             let msg = format!(
                 "invalid HTTP response from {}: unsolicited data before the request",
                 cx.target
@@ -180,8 +182,9 @@ pub(crate) fn timeout_message(cx: &ErrorContext<'_>) -> (Layer, String) {
 
 pub(crate) fn body_timeout_message(budget: Duration, read: usize) -> String {
     format!(
-        "timed out after {} reading the body ({read} bytes received)",
-        fmt_budget(budget)
+        "timed out after {} reading the body ({read} {} received)",
+        fmt_budget(budget),
+        if read == 1 { "byte" } else { "bytes" }
     )
 }
 
@@ -210,6 +213,10 @@ pub(crate) fn io_error_message(err: &io::Error, target: &str) -> String {
         K::NetworkUnreachable => format!("network unreachable to {target}"),
         K::UnexpectedEof | K::BrokenPipe => format!("connection closed by {target}"),
         K::AddrNotAvailable => format!("cannot connect to {target}: address not available"),
+        // A wrapper (the TLS connector's, say) around the socket's own error: word that.
+        _ if let Some(inner) = err.get_ref().and_then(|e| e.downcast_ref::<io::Error>()) => {
+            io_error_message(inner, target)
+        }
         _ => format!(
             "cannot connect to {target}: {}",
             lower_first(&err.to_string())
