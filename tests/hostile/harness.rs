@@ -66,6 +66,8 @@ pub struct Run {
     pub elapsed: Duration,
     /// Peak resident set (VmHWM) seen while it ran, in KiB.
     pub peak_rss_kib: Option<u64>,
+    /// Stdout lines with the time each arrived.
+    pub lines: Vec<(Instant, String)>,
 }
 
 impl Run {
@@ -173,6 +175,7 @@ impl Running {
             stderr,
             elapsed,
             peak_rss_kib: peak,
+            lines: self.lines(),
         }
     }
 
