@@ -56,7 +56,8 @@ pub fn list(args: &ListArgs) -> u8 {
     let plan = &planned.plan;
     let mut out = anstream::stdout().lock();
     for (gi, group) in plan.groups.iter().enumerate() {
-        let _ = writeln!(out, "{}", group.display_name());
+        // Names may hold secrets (`name: deploy ${secret:X}`): masked like every output.
+        let _ = writeln!(out, "{}", plan.masker.mask(&group.display_name()));
         if let Some(ready) = &group.ready {
             let _ = writeln!(
                 out,
@@ -81,12 +82,12 @@ pub fn list(args: &ListArgs) -> u8 {
                 out,
                 "  {:<8} {} · {:<5} {} · {policy}",
                 state_mark(&c.excluded),
-                c.name,
+                plan.masker.mask(&c.name),
                 c.kind.as_str(),
                 c.target
             );
             if c.excluded.is_some() {
-                let _ = writeln!(out, "           {state}");
+                let _ = writeln!(out, "           {}", plan.masker.mask(&state));
             }
         }
     }

@@ -26,9 +26,15 @@ impl Masker {
     /// Registers a secret value. Empty values are ignored (they would mask everything).
     pub fn add(&mut self, secret: &str) {
         // A secret that is percent-encoded in a URL must be found too (one level only:
-        // encoding again would escape the `%` signs, forever).
-        let encoded = percent_encode(secret);
-        for value in [secret.to_string(), encoded] {
+        // encoding again would escape the `%` signs, forever): as a form encodes it, and
+        // as the `url` crate encodes it in each part of a URL (a secret written raw in a
+        // URL's path or query is shown that way in targets and messages).
+        let mut forms = vec![secret.to_string(), percent_encode(secret)];
+        forms.extend(url_forms(secret));
+        // Messages quote values (`expected "…"`, JSON in details): a secret holding `"` or
+        // `\` is then written escaped, and must be found escaped.
+        forms.extend(quoted_forms(secret));
+        for value in forms {
             if !value.is_empty() && !self.secrets.contains(&value) {
                 self.secrets.push(value);
             }
@@ -100,6 +106,40 @@ pub fn is_sensitive_header(name: &str) -> bool {
         || lower == "token"
 }
 
+/// `secret` inside a Rust `{:?}` string and a JSON string, without the quotes.
+fn quoted_forms(secret: &str) -> Vec<String> {
+    let debug = format!("{secret:?}");
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    [debug, json]
+        .into_iter()
+        .filter_map(|q| Some(q.strip_prefix('"')?.strip_suffix('"')?.to_string()))
+        .collect()
+}
+
+/// `secret` as the `url` crate writes it in a path, a query (special and other schemes),
+/// a fragment, a user name and a password.
+fn url_forms(secret: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for base in ["http://h/", "db://h/"] {
+        let Ok(mut url) = url::Url::parse(base) else {
+            continue;
+        };
+        url.set_query(Some(secret));
+        out.extend(url.query().map(str::to_string));
+        url.set_fragment(Some(secret));
+        out.extend(url.fragment().map(str::to_string));
+        url.set_path(&format!("/{secret}"));
+        out.extend(url.path().get(1..).map(str::to_string));
+        if url.set_username(secret).is_ok() {
+            out.push(url.username().to_string());
+        }
+        if url.set_password(Some(secret)).is_ok() {
+            out.extend(url.password().map(str::to_string));
+        }
+    }
+    out
+}
+
 fn percent_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
@@ -138,6 +178,24 @@ mod tests {
         m.add("p@ss word");
         assert_eq!(m.mask("db://u:p%40ss%20word@h"), "db://u:****@h");
         assert_eq!(m.mask("said p@ss word"), "said ****");
+    }
+
+    #[test]
+    fn masks_secrets_as_a_url_encodes_them() {
+        let mut m = Masker::new();
+        m.add("a\"b €/c");
+        let url = url::Url::parse("http://h/p/a\"b €/c?k=a\"b €/c").unwrap();
+        assert_eq!(m.mask(url.as_str()), "http://h/p/****?k=****");
+    }
+
+    #[test]
+    fn masks_quoted_secrets() {
+        let mut m = Masker::new();
+        m.add(r#"a"b\c"#);
+        assert_eq!(
+            m.mask(&format!("expected {:?}", r#"a"b\c"#)),
+            "expected \"****\""
+        );
     }
 
     #[test]

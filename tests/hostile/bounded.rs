@@ -45,20 +45,44 @@ impl Peers {
     fn check(&self, i: usize) -> String {
         let demo = demo_url();
         let body = match i % 13 {
-            0 => format!("http: {{ url: {} }}", q(&format!("http://{}/", self.silent))),
-            1 => format!("http: {{ url: {} }}", q(&format!("https://{}/", self.silent))),
+            0 => format!(
+                "http: {{ url: {} }}",
+                q(&format!("http://{}/", self.silent))
+            ),
+            1 => format!(
+                "http: {{ url: {} }}",
+                q(&format!("https://{}/", self.silent))
+            ),
             2 => format!(
                 "tls: {{ host: 127.0.0.1, port: {}, server_name: localhost }}",
                 self.silent.port()
             ),
             3 => format!("http: {{ url: {} }}", q(&format!("{demo}/trickle"))),
             4 => format!("http: {{ url: {} }}", q(&format!("{demo}/slow?ms=60000"))),
-            5 => format!("http: {{ url: {} }}", q(&format!("https://{}/", self.reset))),
-            6 => format!("http: {{ url: {} }}", q(&format!("http://{}/", self.garbage))),
-            7 => format!("http: {{ url: {} }}", q(&format!("http://{}/", self.headers))),
-            8 => format!("http: {{ url: {} }}", q(&format!("http://{}/", self.body_reset))),
-            9 => format!("http: {{ url: {} }}", q(&format!("http://{}/", self.until_close))),
-            10 => format!("http: {{ url: {} }}", q(&format!("http://{}/r", self.redirects))),
+            5 => format!(
+                "http: {{ url: {} }}",
+                q(&format!("https://{}/", self.reset))
+            ),
+            6 => format!(
+                "http: {{ url: {} }}",
+                q(&format!("http://{}/", self.garbage))
+            ),
+            7 => format!(
+                "http: {{ url: {} }}",
+                q(&format!("http://{}/", self.headers))
+            ),
+            8 => format!(
+                "http: {{ url: {} }}",
+                q(&format!("http://{}/", self.body_reset))
+            ),
+            9 => format!(
+                "http: {{ url: {} }}",
+                q(&format!("http://{}/", self.until_close))
+            ),
+            10 => format!(
+                "http: {{ url: {} }}",
+                q(&format!("http://{}/r", self.redirects))
+            ),
             11 => format!(
                 "dns: {{ name: shop.example, type: A, server: {} }}",
                 q(&self.dns.to_string())
@@ -103,7 +127,11 @@ fn bounded_run(n: usize, concurrency: usize) -> serde_json::Value {
         Vec::<String>::new()
     );
     assert!(
-        run.stdout.lines().last().unwrap_or_default().contains(" in "),
+        run.stdout
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .contains(" in "),
         "summary line missing\n{}",
         run.show()
     );
@@ -117,10 +145,7 @@ fn fifty_hostile_checks_at_once_end_by_the_deadline() {
     for c in report["checks"].as_array().unwrap() {
         let status = c["status"].as_str().unwrap();
         let message = c["message"].as_str().unwrap();
-        assert!(
-            ["failed", "timed_out", "passed"].contains(&status),
-            "{c}"
-        );
+        assert!(["failed", "timed_out", "passed"].contains(&status), "{c}");
         if message == format!("run deadline of {DEADLINE_S}s reached") {
             assert_eq!(status, "timed_out", "{c}");
             assert_eq!(c["layer"], "timeout", "{c}");
@@ -133,7 +158,10 @@ fn fifty_hostile_checks_at_once_end_by_the_deadline() {
     }
     // The silent servers, the trickle, the slow route (and the silent DNS server) can only
     // be ended by the deadline.
-    assert!(deadline_hits >= 20, "{deadline_hits} checks hit the deadline: {report}");
+    assert!(
+        deadline_hits >= 20,
+        "{deadline_hits} checks hit the deadline: {report}"
+    );
 }
 
 #[test]

@@ -24,7 +24,12 @@ struct Want {
     words: Vec<String>,
 }
 
-fn want(name: &'static str, status: &'static [&'static str], layer: &'static str, words: &[&str]) -> Want {
+fn want(
+    name: &'static str,
+    status: &'static [&'static str],
+    layer: &'static str,
+    words: &[&str],
+) -> Want {
     Want {
         name,
         status,
@@ -49,7 +54,11 @@ fn run_between_healthy(checks: &str, wants: &[Want]) -> (SuiteDir, Value) {
     let dir = SuiteDir::new(&suite);
     // Checks run concurrently: the run as a whole stays near one timeout, far below this.
     let run = run_bounded(dir.run_cmd(&[]), Duration::from_secs(TIMEOUT_S + 25));
-    let expected_code = if wants.iter().all(|w| w.status == PASSED) { 0 } else { 1 };
+    let expected_code = if wants.iter().all(|w| w.status == PASSED) {
+        0
+    } else {
+        1
+    };
     assert_eq!(run.code, Some(expected_code), "{}", run.show());
     let report = dir.json();
     for name in ["healthy before", "healthy after"] {
@@ -200,12 +209,7 @@ fn reset_in_the_middle_of_the_tls_handshake() {
     run_between_healthy(
         &checks,
         &[
-            want(
-                "https reset mid-handshake",
-                FAILED,
-                "tls",
-                &[&reset],
-            ),
+            want("https reset mid-handshake", FAILED, "tls", &[&reset]),
             want(
                 "tls reset mid-handshake",
                 FAILED,
@@ -238,7 +242,11 @@ fn reset_in_the_middle_of_the_body() {
                 "body reset",
                 FAILED,
                 "http",
-                &["failed reading the body after 4096 bytes", "reset", &plain.to_string()],
+                &[
+                    "failed reading the body after 4096 bytes",
+                    "reset",
+                    &plain.to_string(),
+                ],
             ),
             want(
                 "body reset over tls",
@@ -260,7 +268,11 @@ fn garbage_instead_of_tls_or_http() {
         http_check("https answered with noise", &format!("https://{once}/"), ""),
         tls_check("tls answered with noise", once),
         http_check("http flooded with noise", &format!("http://{stream}/"), ""),
-        http_check("https flooded with noise", &format!("https://{stream}/"), ""),
+        http_check(
+            "https flooded with noise",
+            &format!("https://{stream}/"),
+            "",
+        ),
         tls_check("tls flooded with noise", stream),
         http_check("endless response head", &format!("http://{headers}/"), ""),
     ]
@@ -280,7 +292,12 @@ fn garbage_instead_of_tls_or_http() {
                 "tls",
                 &["did not answer with TLS"],
             ),
-            want("tls answered with noise", FAILED, "tls", &["did not speak TLS"]),
+            want(
+                "tls answered with noise",
+                FAILED,
+                "tls",
+                &["did not speak TLS"],
+            ),
             want(
                 "http flooded with noise",
                 FAILED,
@@ -293,7 +310,12 @@ fn garbage_instead_of_tls_or_http() {
                 "tls",
                 &["did not answer with TLS"],
             ),
-            want("tls flooded with noise", FAILED, "tls", &["did not speak TLS"]),
+            want(
+                "tls flooded with noise",
+                FAILED,
+                "tls",
+                &["did not speak TLS"],
+            ),
             want(
                 "endless response head",
                 FAILED,
@@ -367,8 +389,18 @@ fn endless_redirects() {
                 "http",
                 &["redirect loop: /redirect/loop → /redirect/loop2 → /redirect/loop"],
             ),
-            want("a thousand redirects", FAILED, "http", &["too many redirects (10)"]),
-            want("ever longer redirects", FAILED, "http", &["too many redirects (10)"]),
+            want(
+                "a thousand redirects",
+                FAILED,
+                "http",
+                &["too many redirects (10)"],
+            ),
+            want(
+                "ever longer redirects",
+                FAILED,
+                "http",
+                &["too many redirects (10)"],
+            ),
             want(
                 "redirects not followed",
                 FAILED,

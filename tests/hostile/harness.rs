@@ -25,8 +25,7 @@ pub fn rt() -> &'static tokio::runtime::Runtime {
 
 /// One demo target shared by every test (`/health`, `/slow`, `/trickle`, `/huge`…).
 pub fn target() -> &'static demo::Target {
-    static TARGET: LazyLock<demo::Target> =
-        LazyLock::new(|| rt().block_on(demo::start()).unwrap());
+    static TARGET: LazyLock<demo::Target> = LazyLock::new(|| rt().block_on(demo::start()).unwrap());
     &TARGET
 }
 
@@ -186,11 +185,7 @@ impl Running {
             .map(|r| r.join().unwrap_or_default())
             .collect();
         let stderr = outs.get(1).cloned().unwrap_or_default();
-        let stdout: String = self
-            .lines()
-            .into_iter()
-            .map(|(_, l)| l + "\n")
-            .collect();
+        let stdout: String = self.lines().into_iter().map(|(_, l)| l + "\n").collect();
         (stdout, stderr)
     }
 
@@ -372,7 +367,10 @@ fn junit_xsd() -> Option<PathBuf> {
 pub fn assert_junit_valid(file: &Path) {
     let xml = std::fs::read_to_string(file).unwrap();
     assert!(xml.starts_with("<?xml"), "not XML:\n{xml}");
-    assert!(xml.trim_end().ends_with("</testsuites>"), "cut short:\n{xml}");
+    assert!(
+        xml.trim_end().ends_with("</testsuites>"),
+        "cut short:\n{xml}"
+    );
     let mut cmd = Command::new("xmllint");
     cmd.arg("--noout");
     match junit_xsd() {

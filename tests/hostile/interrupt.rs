@@ -28,9 +28,8 @@ fn kill(pid: i32, signal: &str) {
 /// signal comes.
 fn suite(rng: &mut Rng, round: usize) -> String {
     let demo = demo_url();
-    let mut s = String::from(
-        "suite: sig\ndefaults: { timeout: 60s, retry_delay: 10ms }\nchecks:\n",
-    );
+    let mut s =
+        String::from("suite: sig\ndefaults: { timeout: 60s, retry_delay: 10ms }\nchecks:\n");
     for i in 0..CHECKS {
         let name = format!("c{i:03}");
         let item = if i >= CHECKS - 3 {
@@ -137,7 +136,11 @@ fn interrupted_once(rng: &mut Rng, round: usize, signal: &str) {
     let ctx = format!("round {round}, SIG{signal} after {delay:?}\n{}", run.show());
     assert_eq!(run.code, Some(130), "{ctx}");
     assert!(
-        run.stdout.lines().last().unwrap_or_default().ends_with("(interrupted)"),
+        run.stdout
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .ends_with("(interrupted)"),
         "{ctx}"
     );
 

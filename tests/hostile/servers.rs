@@ -170,9 +170,8 @@ pub fn redirects_forever() -> SocketAddr {
                 .unwrap_or("/")
                 .to_string();
             let next = format!("{path}x");
-            let resp = format!(
-                "HTTP/1.1 302 Found\r\nLocation: {next}\r\nContent-Length: 0\r\n\r\n"
-            );
+            let resp =
+                format!("HTTP/1.1 302 Found\r\nLocation: {next}\r\nContent-Length: 0\r\n\r\n");
             if s.write_all(resp.as_bytes()).await.is_err() {
                 return;
             }
@@ -229,4 +228,10 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
             (x >> 24) as u8
         })
         .collect()
+}
+
+/// A port on 127.0.0.1 where nothing listens (connections are refused).
+pub fn refused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
 }
