@@ -12,6 +12,11 @@ use crate::suite::raw::{Node, Pos, Value};
 
 use super::Masker;
 
+/// Longest value a string may have once its variables are substituted. Variables that use
+/// each other twice per level (`a: ${b}${b}`, `b: ${c}${c}`…) double at every level: forty
+/// lines would ask for terabytes. No URL, header or body in a suite needs more than this.
+pub const MAX_EXPANDED_BYTES: usize = 1 << 20;
+
 /// `validate`/`list` need no secrets: an unset env var or secret is a warning there and
 /// leaves a placeholder; under `run` it is an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,6 +233,19 @@ impl<'a> Resolver<'a> {
                     }
                 },
             }
+            // Checked as it grows, so memory stays bounded whatever the suite says.
+            if out.text.len() > MAX_EXPANDED_BYTES {
+                self.diags.push(Diagnostic::error(
+                    pos,
+                    "value is longer than 1 MiB once its variables are substituted (variables that repeat each other?)".to_string(),
+                ));
+                // Empty, not the template: a template copied up the chain would double
+                // again at every level above.
+                return Resolved {
+                    text: String::new(),
+                    unresolved: true,
+                };
+            }
         }
         out
     }
@@ -403,6 +421,20 @@ mod tests {
         );
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].contains("cycle: a → b → a"), "{d:?}");
+    }
+
+    #[test]
+    fn exponential_expansion_is_an_error_not_an_abort() {
+        let mut vars: Vec<(String, VarSource)> = (0..40)
+            .map(|i| (format!("v{i}"), suite(&format!("${{v{}}}${{v{}}}", i + 1, i + 1))))
+            .collect();
+        vars.push(("v40".into(), suite("abcdefgh")));
+        let vars: Vec<(&str, VarSource)> =
+            vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let (_, unresolved, d, _) = run(&vars, &[], Mode::Run, "${v0}");
+        assert!(unresolved);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].starts_with("value is longer than 1 MiB"), "{d:?}");
     }
 
     #[test]
