@@ -132,7 +132,8 @@ pub fn variables(data: &[u8]) {
     };
     for mode in [Mode::Run, Mode::Validate] {
         let mut masker = Masker::new();
-        let mut resolver = Resolver::new(&vars, mode, &getenv, &elsewhere, Some("prod"), &mut masker);
+        let mut resolver =
+            Resolver::new(&vars, mode, &getenv, &elsewhere, Some("prod"), &mut masker);
         let (value, _unresolved) = interpolate_str(&mut resolver, template);
         let clean = resolver.diags.is_empty();
         drop(resolver);
@@ -143,6 +144,10 @@ pub fn variables(data: &[u8]) {
                 value.len()
             );
         }
-        assert_masked("a masked value", &masker.mask(&value), &known(&masker, &secrets));
+        assert_masked(
+            "a masked value",
+            &masker.mask(&value),
+            &known(&masker, &secrets),
+        );
     }
 }

@@ -426,7 +426,12 @@ mod tests {
     #[test]
     fn exponential_expansion_is_an_error_not_an_abort() {
         let mut vars: Vec<(String, VarSource)> = (0..40)
-            .map(|i| (format!("v{i}"), suite(&format!("${{v{}}}${{v{}}}", i + 1, i + 1))))
+            .map(|i| {
+                (
+                    format!("v{i}"),
+                    suite(&format!("${{v{}}}${{v{}}}", i + 1, i + 1)),
+                )
+            })
             .collect();
         vars.push(("v40".into(), suite("abcdefgh")));
         let vars: Vec<(&str, VarSource)> =

@@ -125,14 +125,25 @@ fn a_report_that_cannot_be_written_at_the_end_fails_a_green_run() {
     let dir = SuiteDir::new(&suite);
     std::fs::create_dir(dir.file("out")).unwrap();
     let mut cmd = smokecheck(dir.path());
-    cmd.args(["run", "suite.yaml", "--format", "plain", "--json", "out/report.json"]);
+    cmd.args([
+        "run",
+        "suite.yaml",
+        "--format",
+        "plain",
+        "--json",
+        "out/report.json",
+    ]);
     let running = Running::spawn(cmd);
     // The path was checked at the start; now the directory goes away mid-run.
     std::thread::sleep(Duration::from_millis(500));
     std::fs::remove_dir_all(dir.file("out")).unwrap();
     let run = running.finish(Duration::from_secs(30));
     assert_eq!(run.code, Some(1), "{}", run.show());
-    assert!(run.stdout.contains("PASS  files › slow but fine"), "{}", run.show());
+    assert!(
+        run.stdout.contains("PASS  files › slow but fine"),
+        "{}",
+        run.show()
+    );
     assert!(
         run.stderr
             .starts_with("error: cannot write report out/report.json: "),
