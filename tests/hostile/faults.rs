@@ -410,3 +410,54 @@ fn endless_redirects() {
         ],
     );
 }
+
+#[test]
+fn credentials_never_follow_a_redirect_to_another_origin() {
+    let (elsewhere, seen) = servers::recording();
+    let landing = format!("http://{elsewhere}/landed");
+    let redirector = servers::redirect_to(landing.clone());
+    let demo = demo_url();
+    let checks = [
+        http_check(
+            "api key, redirected away",
+            &format!("http://{redirector}/"),
+            ", headers: { X-Api-Key: k-123456, X-Trace: t1 }",
+        ),
+        http_check(
+            "bearer token, redirected away",
+            &format!("http://{redirector}/"),
+            ", headers: { Authorization: Bearer b-123456, X-Trace: t2 }",
+        ),
+        http_check(
+            "api key, redirected on the same origin",
+            &format!("{demo}/redirect/2"),
+            ", headers: { X-Api-Key: k-123456 }",
+        ),
+    ]
+    .concat();
+    run_between_healthy(
+        &checks,
+        &[
+            want(
+                "api key, redirected away",
+                FAILED,
+                "http",
+                &[&format!(
+                    "redirect to {landing} not followed: another origin would receive the X-Api-Key header"
+                )],
+            ),
+            // reqwest drops Authorization itself on the way to another origin.
+            want("bearer token, redirected away", PASSED, "", &[]),
+            want("api key, redirected on the same origin", PASSED, "", &[]),
+        ],
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].contains("x-trace: t2"), "{seen:?}");
+    for secret in ["k-123456", "b-123456"] {
+        assert!(
+            !seen[0].contains(secret),
+            "{secret} reached another origin: {seen:?}"
+        );
+    }
+}

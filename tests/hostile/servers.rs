@@ -235,3 +235,41 @@ pub fn refused_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// Answers 200 to anything and keeps every request head it saw (lowercased).
+pub fn recording() -> (SocketAddr, Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let addr = serve(move |mut s| {
+        let sink = sink.clone();
+        async move {
+            let mut head = Vec::new();
+            if !read_head_into(&mut s, &mut head).await {
+                return;
+            }
+            sink.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&head).to_ascii_lowercase());
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                .await;
+        }
+    });
+    (addr, seen)
+}
+
+/// Redirects every request to `to` (another origin).
+pub fn redirect_to(to: String) -> SocketAddr {
+    serve(move |mut s| {
+        let to = to.clone();
+        async move {
+            if !read_head(&mut s).await {
+                return;
+            }
+            let resp = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = s.write_all(resp.as_bytes()).await;
+        }
+    })
+}

@@ -20,6 +20,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use super::errors::RedirectError;
 use super::progress::{TrackConnectLayer, TrackingResolver};
+use crate::plan::is_sensitive_header;
 use crate::probe::trust::Trust;
 use crate::suite::model::{HttpSpec, HttpVersion};
 
@@ -46,7 +47,18 @@ struct ClientKey {
     resolve: Option<(String, IpAddr)>,
     /// Keep the peer certificate on responses (for `cert_valid_for`).
     tls_info: bool,
+    /// A credential header that reqwest would carry to another origin on a redirect
+    /// (`X-Api-Key`, `*-Token`…): such redirects are refused (see [`redirect_policy`]).
+    credential_header: Option<String>,
 }
+
+/// Headers reqwest itself drops when a redirect leaves the origin.
+const DROPPED_ON_REDIRECT: [&str; 4] = [
+    "authorization",
+    "cookie",
+    "proxy-authorization",
+    "www-authenticate",
+];
 
 impl ClientKey {
     fn of(spec: &HttpSpec) -> Self {
@@ -69,6 +81,15 @@ impl ClientKey {
             follow_redirects: spec.follow_redirects,
             resolve,
             tls_info: spec.expect.cert_valid_for.is_some(),
+            credential_header: spec
+                .headers
+                .iter()
+                .map(|(name, _)| name)
+                .find(|name| {
+                    is_sensitive_header(name)
+                        && !DROPPED_ON_REDIRECT.contains(&name.to_ascii_lowercase().as_str())
+                })
+                .cloned(),
         }
     }
 }
@@ -98,7 +119,10 @@ fn build(key: &ClientKey, trust: &Trust) -> Result<reqwest::Client, String> {
         .dns_resolver(Arc::new(TrackingResolver))
         .connector_layer(TrackConnectLayer)
         .tls_info(key.tls_info)
-        .redirect(redirect_policy(key.follow_redirects));
+        .redirect(redirect_policy(
+            key.follow_redirects,
+            key.credential_header.clone(),
+        ));
     match key.http_version {
         Some(HttpVersion::Http1) => builder = builder.http1_only(),
         Some(HttpVersion::Http2) if key.h2_prior_knowledge => {
@@ -115,13 +139,26 @@ fn build(key: &ClientKey, trust: &Trust) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
-fn redirect_policy(follow: bool) -> reqwest::redirect::Policy {
+/// Follows at most [`MAX_REDIRECTS`], names loops, and never lets a credential header
+/// travel to another origin: reqwest drops `Authorization` and cookies there, but sends
+/// every other header along, so a target that redirects elsewhere (a misconfigured or
+/// compromised one) would receive the check's API key.
+fn redirect_policy(follow: bool, credential_header: Option<String>) -> reqwest::redirect::Policy {
     if !follow {
         return reqwest::redirect::Policy::none();
     }
-    reqwest::redirect::Policy::custom(|attempt| {
+    reqwest::redirect::Policy::custom(move |attempt| {
         let next = attempt.url();
         let previous = attempt.previous();
+        if let (Some(header), Some(first)) = (&credential_header, previous.first())
+            && first.origin() != next.origin()
+        {
+            let error = RedirectError::CrossOrigin {
+                to: next.to_string(),
+                header: header.clone(),
+            };
+            return attempt.error(error);
+        }
         if previous.iter().any(|u| u == next) {
             let origin = previous.first().unwrap_or(next);
             let chain = previous.iter().chain(std::iter::once(next));

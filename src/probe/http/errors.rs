@@ -35,6 +35,11 @@ pub(crate) enum RedirectError {
     /// The chain, as shown: `/a`, `/b`, `/a`.
     Loop(Vec<String>),
     TooMany(usize),
+    /// A redirect to another origin while the request carries this credential header.
+    CrossOrigin {
+        to: String,
+        header: String,
+    },
 }
 
 impl fmt::Display for RedirectError {
@@ -42,6 +47,10 @@ impl fmt::Display for RedirectError {
         match self {
             RedirectError::Loop(chain) => write!(f, "redirect loop: {}", chain.join(" → ")),
             RedirectError::TooMany(max) => write!(f, "too many redirects ({max})"),
+            RedirectError::CrossOrigin { to, header } => write!(
+                f,
+                "redirect to {to} not followed: another origin would receive the {header} header"
+            ),
         }
     }
 }
