@@ -44,8 +44,6 @@ struct ClientKey {
     follow_redirects: bool,
     /// `resolve`: (lowercased host, address).
     resolve: Option<(String, IpAddr)>,
-    /// Keep the peer certificate on responses (for `cert_valid_for`).
-    tls_info: bool,
 }
 
 impl ClientKey {
@@ -68,7 +66,6 @@ impl ClientKey {
                 && spec.url.scheme() == "http",
             follow_redirects: spec.follow_redirects,
             resolve,
-            tls_info: spec.expect.cert_valid_for.is_some(),
         }
     }
 }
@@ -97,7 +94,6 @@ fn build(key: &ClientKey, trust: &Trust) -> Result<reqwest::Client, String> {
         .referer(false)
         .dns_resolver(Arc::new(TrackingResolver))
         .connector_layer(TrackConnectLayer)
-        .tls_info(key.tls_info)
         .redirect(redirect_policy(key.follow_redirects));
     match key.http_version {
         Some(HttpVersion::Http1) => builder = builder.http1_only(),
