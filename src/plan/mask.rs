@@ -39,6 +39,39 @@ impl Masker {
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
+    /// Registers a credential the suite did not declare secret: a URL password or a
+    /// credential header's value. Values under 4 characters are left to the URL-password
+    /// rule: masking every `a` or `pw` in every output would make it unreadable.
+    pub fn add_credential(&mut self, value: &str) {
+        if value.chars().count() >= 4 {
+            self.add(value);
+        }
+    }
+
+    /// The credentials hidden in a URL: the password (decoded), and for http(s) the
+    /// `Authorization: Basic` form the client derives from it, which an echoing server
+    /// would otherwise show.
+    pub fn add_url_credentials(&mut self, url: &str) {
+        let Ok(parsed) = url::Url::parse(url) else {
+            return;
+        };
+        let Some(password) = parsed.password() else {
+            return;
+        };
+        let decoded = url::form_urlencoded::parse(format!("p={password}").as_bytes())
+            .next()
+            .map_or_else(|| password.to_string(), |(_, v)| v.into_owned());
+        self.add_credential(password);
+        self.add_credential(&decoded);
+        if matches!(parsed.scheme(), "http" | "https") {
+            use base64::Engine as _;
+            let user = parsed.username();
+            let basic =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{decoded}"));
+            self.add_credential(&basic);
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
     }
@@ -171,6 +204,21 @@ mod tests {
         assert_eq!(
             m.mask("url postgres://u:hunter2@db/x?a=%41 end"),
             "url **** end"
+        );
+    }
+
+    #[test]
+    fn url_credentials_are_masked_in_every_form() {
+        let mut m = Masker::new();
+        m.add_url_credentials("https://smoke:p%40ss-w0rd@h/x");
+        assert_eq!(m.mask("echoed p@ss-w0rd"), "echoed ****");
+        // base64("smoke:p@ss-w0rd"), as sent in `Authorization: Basic …`
+        assert_eq!(m.mask("Basic c21va2U6cEBzcy13MHJk"), "Basic ****");
+        let mut m = Masker::new();
+        m.add_url_credentials("postgres://u:pw@h/db");
+        assert_eq!(
+            m.mask("pw is short: left to the URL rule"),
+            "pw is short: left to the URL rule"
         );
     }
 

@@ -24,10 +24,8 @@ checks:
     http:
       url: "${base_url}/echo?token=${secret:E2E_TOKEN}"
       headers: { X-Custom: "${secret:E2E_TOKEN}" }
-  # The echoed body shows the Basic credentials reqwest derived from the URL (base64 of
-  # user:password): not masked today, reported to the lead; the literal must not appear.
-  # The echoed body shows the Basic credentials derived from the URL (base64 of
-  # user:password): not masked today (reported); the literal must never appear.
+  # The echoed body shows the Basic credentials the client derives from the URL (base64
+  # of user:password): masked like the password itself.
   - name: password in the url
     http: { url: "http://smoke:${url_password}@${demo_host}:${demo_port}/echo?x=1" }
     expect: { status: 503 }
@@ -83,7 +81,12 @@ fn secrets_never_appear_in_any_output() {
         "{}",
         run.shown()
     );
-    assert_nowhere(&run, "plain", &["tok3n-Zq9xWv", "Hunter2UrlPw"]);
+    // base64("smoke:Hunter2UrlPw"), sent as `Authorization: Basic …` and echoed back.
+    assert_nowhere(
+        &run,
+        "plain",
+        &["tok3n-Zq9xWv", "Hunter2UrlPw", "c21va2U6SHVudGVyMlVybFB3"],
+    );
     run.junit(); // still valid
 }
 
