@@ -6,6 +6,7 @@
 #[path = "support/services.rs"]
 mod services;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use services::{closed_port, deadline};
@@ -106,6 +107,114 @@ async fn silent_server() -> (u16, tokio::task::JoinHandle<()>) {
         }
     });
     (port, task)
+}
+
+// ------------------------------------------------------------------ TLS fixtures
+
+#[derive(Clone, Copy, PartialEq)]
+enum Validity {
+    Current,
+    Expired,
+}
+
+/// A private CA (written to a temp file, for `sslrootcert`/`ca_file`) and a server
+/// certificate it signed for `names`.
+struct Pki {
+    ca_file: tempfile::NamedTempFile,
+    server: Arc<rustls::ServerConfig>,
+}
+
+impl Pki {
+    fn new(names: &[&str], validity: Validity) -> Pki {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Smokecheck Test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, &ca_key);
+
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut leaf = rcgen::CertificateParams::new(names).unwrap();
+        if validity == Validity::Expired {
+            leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
+            leaf.not_after = rcgen::date_time_ymd(2020, 6, 1);
+        }
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+
+        let mut ca_file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut ca_file, ca_cert.pem().as_bytes()).unwrap();
+        let key = rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
+        let server = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![leaf_cert.der().clone()], key)
+            .unwrap();
+        Pki {
+            ca_file,
+            server: Arc::new(server),
+        }
+    }
+
+    fn ca_path(&self) -> String {
+        self.ca_file.path().display().to_string()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Preamble {
+    /// PostgreSQL's SSLRequest, answered `S`, before the handshake.
+    Postgres,
+    /// TLS from the first byte (rediss://).
+    None,
+}
+
+/// `host:port` of a service URL.
+fn upstream_of(url: &str, default_port: u16) -> String {
+    let u = url::Url::parse(url).unwrap();
+    format!(
+        "{}:{}",
+        u.host_str().unwrap(),
+        u.port().unwrap_or(default_port)
+    )
+}
+
+/// A TLS terminator on 127.0.0.1 in front of a real server: what a managed database or a
+/// load balancer does. Returns its port.
+async fn tls_terminator(
+    upstream: String,
+    tls: Arc<rustls::ServerConfig>,
+    preamble: Preamble,
+) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                if preamble == Preamble::Postgres {
+                    let mut request = [0u8; 8];
+                    if sock.read_exact(&mut request).await.is_err()
+                        || sock.write_all(b"S").await.is_err()
+                    {
+                        return;
+                    }
+                }
+                let Ok(mut tls) = acceptor.accept(sock).await else {
+                    return;
+                };
+                let Ok(mut up) = TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
+            });
+        }
+    });
+    port
 }
 
 // ------------------------------------------------------------------ postgres
@@ -382,28 +491,24 @@ async fn postgres_sslmode_require_and_disable() {
     assert_eq!(out.details["tls"], false);
 }
 
+/// Against the real server and its real (Debian snakeoil, self-signed) certificate:
+/// verify-ca trusts it through `sslrootcert`; verify-full also checks the name, and the
+/// certificate names localhost, never 127.0.0.1. (Whether verify-ca passes *without*
+/// `sslrootcert` depends on the machine — Debian puts snakeoil in `SSL_CERT_DIR` — so the
+/// unknown-issuer case runs against a private CA below.)
 #[tokio::test]
-async fn postgres_verify_ca_needs_the_ca() {
+async fn postgres_verify_against_the_servers_own_certificate() {
     let Some(url) = services::postgres_url() else {
         return;
     };
     let cert = pg_cert_file(&url).await;
     let base = with_path(&url, "/test");
 
-    let out = run(
-        Spec::Postgres(pg(&with_param(&base, "sslmode=verify-ca"), "select 1")),
-        10,
-    )
-    .await;
-    assert_fail(&out, Layer::Tls, "unknown issuer");
-    assert!(message(&out).contains("sslrootcert"), "{}", message(&out));
-
     let trusted = with_param(&base, &format!("sslmode=verify-ca&sslrootcert={cert}"));
     let out = run(Spec::Postgres(pg(&trusted, "select 1")), 10).await;
     assert_pass(&out);
+    assert!(out.fact.contains(" · TLS"), "{}", out.fact);
 
-    // verify-full also checks the name: Debian's snakeoil certificate names the machine's
-    // host name (or localhost), never 127.0.0.1.
     let full = with_param(&base, &format!("sslmode=verify-full&sslrootcert={cert}"));
     let out = run(Spec::Postgres(pg(&full, "select 1")), 10).await;
     assert_fail(
@@ -411,6 +516,76 @@ async fn postgres_verify_ca_needs_the_ca() {
         Layer::Tls,
         "certificate does not cover 127.0.0.1 (it covers ",
     );
+}
+
+/// The real server behind a TLS terminator that presents a certificate from a private CA
+/// made here: no system trusts it, so verification is decided by `sslrootcert` alone.
+#[tokio::test]
+async fn postgres_verify_ca_and_full_with_a_private_ca() {
+    let Some(url) = services::postgres_url() else {
+        return;
+    };
+    let pki = Pki::new(&["db.test"], Validity::Current);
+    let port = tls_terminator(
+        upstream_of(&url, 5432),
+        pki.server.clone(),
+        Preamble::Postgres,
+    )
+    .await;
+    let base = with_port(&with_path(&url, "/test"), port);
+    let ca = pki.ca_path();
+
+    let out = run(
+        Spec::Postgres(pg(&with_param(&base, "sslmode=verify-ca"), "select 1")),
+        10,
+    )
+    .await;
+    assert_fail(&out, Layer::Tls, "unknown issuer");
+    assert!(
+        message(&out).contains("set sslrootcert"),
+        "{}",
+        message(&out)
+    );
+
+    let out = run(
+        Spec::Postgres(pg(&with_param(&base, "sslmode=require"), "select 1")),
+        10,
+    )
+    .await;
+    assert_pass(&out);
+
+    let with_ca = with_param(&base, &format!("sslmode=verify-ca&sslrootcert={ca}"));
+    assert_pass(&run(Spec::Postgres(pg(&with_ca, "select 1")), 10).await);
+
+    let full = with_param(&base, &format!("sslmode=verify-full&sslrootcert={ca}"));
+    let out = run(Spec::Postgres(pg(&full, "select 1")), 10).await;
+    assert_fail(
+        &out,
+        Layer::Tls,
+        "certificate does not cover 127.0.0.1 (it covers db.test)",
+    );
+}
+
+#[tokio::test]
+async fn postgres_expired_certificate_is_tls() {
+    let Some(url) = services::postgres_url() else {
+        return;
+    };
+    let pki = Pki::new(&["127.0.0.1"], Validity::Expired);
+    let port = tls_terminator(
+        upstream_of(&url, 5432),
+        pki.server.clone(),
+        Preamble::Postgres,
+    )
+    .await;
+    let ca = pki.ca_path();
+    let target = with_param(
+        &with_port(&url, port),
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    );
+    let out = run(Spec::Postgres(pg(&target, "select 1")), 10).await;
+    assert_fail(&out, Layer::Tls, "certificate expired ");
+    assert!(message(&out).ends_with(" days ago"), "{}", message(&out));
 }
 
 #[tokio::test]
@@ -542,4 +717,221 @@ async fn postgres_bad_url_is_config() {
         Layer::Config,
         "a postgres URL starts with postgres:// or postgresql://",
     );
+}
+
+// ------------------------------------------------------------------ mysql / mariadb
+
+const MY_USER: &str = "smokecheck_pw";
+const MY_PW: &str = "Sm0ke-p@ss";
+
+/// A user with a password, created idempotently (root has no password here).
+async fn mysql_setup(url: &str) {
+    let mut conn = sqlx::MySqlConnection::connect(url)
+        .await
+        .expect("admin connection to mysql");
+    for sql in [
+        format!("create user if not exists '{MY_USER}'@'%' identified by '{MY_PW}'"),
+        format!("alter user '{MY_USER}'@'%' identified by '{MY_PW}'"),
+        format!("grant select on test.* to '{MY_USER}'@'%'"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .expect("setup");
+    }
+    conn.close().await.ok();
+}
+
+#[tokio::test]
+async fn mysql_passes_with_version_and_latency() {
+    let Some(url) = services::mysql_url() else {
+        return;
+    };
+    let mut spec = db(&url, "select 1");
+    spec.expect.value = Some("1".into());
+    spec.expect.rows_at_least = Some(1);
+    let out = run(Spec::Mysql(spec), 10).await;
+    assert_pass(&out);
+    let product = if out.details["server_version"]
+        .as_str()
+        .unwrap_or("")
+        .contains("MariaDB")
+    {
+        "MariaDB 1"
+    } else {
+        "MySQL "
+    };
+    assert!(out.fact.starts_with(product), "{}", out.fact);
+    assert!(out.details["latency_ms"].as_f64().is_some());
+    assert!(out.details["tls"].is_boolean(), "{:?}", out.details);
+}
+
+#[tokio::test]
+async fn mysql_renders_values_as_text() {
+    let Some(url) = services::mysql_url() else {
+        return;
+    };
+    for (sql, want) in [
+        ("select 42", "42"),
+        ("select 2.50", "2.50"),
+        ("select 'hello'", "hello"),
+        ("select null", "NULL"),
+        ("select date '2024-02-29'", "2024-02-29"),
+    ] {
+        let mut spec = db(&url, sql);
+        spec.expect.value = Some(want.into());
+        let out = run(Spec::Mysql(spec), 10).await;
+        assert!(out.is_pass(), "{sql}: {:?}", out.verdict);
+    }
+}
+
+#[tokio::test]
+async fn mysql_value_and_rows_fail_as_assert() {
+    let Some(url) = services::mysql_url() else {
+        return;
+    };
+    let mut spec = db(&url, "select 'degraded'");
+    spec.expect.value = Some("ok".into());
+    let out = run(Spec::Mysql(spec), 10).await;
+    assert_fail(
+        &out,
+        Layer::Assert,
+        r#"first value was "degraded", expected "ok""#,
+    );
+
+    let mut spec = db(&url, "select 1 union all select 2 union all select 3");
+    spec.expect.rows_at_least = Some(3);
+    assert_pass(&run(Spec::Mysql(spec.clone()), 10).await);
+    spec.expect.rows_at_least = Some(4);
+    let out = run(Spec::Mysql(spec), 10).await;
+    assert_fail(
+        &out,
+        Layer::Assert,
+        "query returned 3 rows, expected at least 4",
+    );
+}
+
+#[tokio::test]
+async fn mysql_query_error_shows_sqlstate() {
+    let Some(url) = services::mysql_url() else {
+        return;
+    };
+    let out = run(
+        Spec::Mysql(db(&url, "select * from smokecheck_no_such_table")),
+        10,
+    )
+    .await;
+    assert_fail(
+        &out,
+        Layer::Query,
+        "smokecheck_no_such_table' doesn't exist (SQLSTATE 42S02)",
+    );
+}
+
+#[tokio::test]
+async fn mysql_password_is_checked_and_masked() {
+    let Some(url) = services::mysql_url() else {
+        return;
+    };
+    mysql_setup(&url).await;
+    let encoded_pw = MY_PW.replace('@', "%40");
+
+    let good = with_user(&url, MY_USER, Some(&encoded_pw));
+    assert_pass(&run(Spec::Mysql(db(&good, "select 1")), 10).await);
+
+    let bad = with_user(&url, MY_USER, Some("wrong-Pa55"));
+    let out = run(Spec::Mysql(db(&bad, "select 1")), 10).await;
+    assert_fail(&out, Layer::Auth, "access denied for user 'smokecheck_pw'@");
+    assert!(
+        message(&out).contains("(using password: YES)"),
+        "{}",
+        message(&out)
+    );
+    let everything = format!("{:?} {} {:?}", out.verdict, out.fact, out.details);
+    assert!(!everything.contains("wrong-Pa55"), "{everything}");
+
+    // The password, echoed back in a value, is masked too.
+    let echo = db(&good, "select 'Sm0ke-p@ss'");
+    let out = run(Spec::Mysql(echo), 10).await;
+    let everything = format!("{:?} {} {:?}", out.verdict, out.fact, out.details);
+    assert!(!everything.contains(MY_PW), "{everything}");
+}
+
+#[tokio::test]
+async fn mysql_unknown_database_is_auth() {
+    let Some(url) = services::mysql_url() else {
+        return;
+    };
+    let out = run(
+        Spec::Mysql(db(&with_path(&url, "/smokecheck_no_db"), "select 1")),
+        10,
+    )
+    .await;
+    assert_fail(&out, Layer::Auth, "unknown database 'smokecheck_no_db'");
+}
+
+#[tokio::test]
+async fn mysql_nothing_listening_is_connect() {
+    let port = closed_port();
+    let url = format!("mysql://root@127.0.0.1:{port}/test");
+    let out = run(Spec::Mysql(db(&url, "select 1")), 10).await;
+    assert_fail(
+        &out,
+        Layer::Connect,
+        &format!("connection refused to 127.0.0.1:{port}"),
+    );
+}
+
+#[tokio::test]
+async fn mysql_silent_server_times_out_at_connect() {
+    let (port, _server) = silent_server().await;
+    let url = format!("mysql://root@127.0.0.1:{port}/test");
+    let out = probe::run(
+        &Spec::Mysql(db(&url, "select 1")),
+        &ProbeCtx::new(),
+        tokio::time::Instant::now() + Duration::from_secs(1),
+    )
+    .await;
+    assert_fail(
+        &out,
+        Layer::Connect,
+        &format!("timed out after 1s connecting to 127.0.0.1:{port}"),
+    );
+}
+
+/// The ssl-mode ladder against whatever the server offers: DISABLED always connects in
+/// plaintext; REQUIRED passes with TLS on a TLS server and fails at `tls` on one without.
+#[tokio::test]
+async fn mysql_ssl_modes() {
+    let Some(url) = services::mysql_url() else {
+        return;
+    };
+    let out = run(
+        Spec::Mysql(db(&with_param(&url, "ssl-mode=DISABLED"), "select 1")),
+        10,
+    )
+    .await;
+    assert_pass(&out);
+    assert!(out.fact.contains(" · no TLS · "), "{}", out.fact);
+
+    let preferred = run(Spec::Mysql(db(&url, "select 1")), 10).await;
+    assert_pass(&preferred);
+    let server_has_tls = preferred.details["tls"] == true;
+
+    let out = run(
+        Spec::Mysql(db(&with_param(&url, "ssl-mode=REQUIRED"), "select 1")),
+        10,
+    )
+    .await;
+    if server_has_tls {
+        assert_pass(&out);
+        assert!(out.fact.contains(" · TLS"), "{}", out.fact);
+    } else {
+        let addr = out.details["address"].as_str().unwrap_or("?").to_string();
+        assert_fail(
+            &out,
+            Layer::Tls,
+            &format!("{addr} does not support TLS, but ssl-mode=REQUIRED requires it"),
+        );
+    }
 }

@@ -8,6 +8,7 @@ mod params;
 mod postgres;
 mod redact;
 mod rows;
+mod session;
 mod words;
 
 pub use mysql::run as run_mysql;

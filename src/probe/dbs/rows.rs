@@ -27,13 +27,6 @@ pub(crate) struct FirstValue {
     pub text: Option<String>,
 }
 
-impl FirstValue {
-    /// The value as `expect.value` compares it.
-    pub fn shown(&self) -> &str {
-        self.text.as_deref().unwrap_or("NULL")
-    }
-}
-
 /// Runs `sql` as written over the text protocol and collects the result.
 pub(crate) async fn run_query<DB>(
     conn: &mut DB::Connection,
