@@ -27,6 +27,16 @@ pub fn redis_url() -> Option<String> {
     service("SMOKECHECK_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 }
 
+/// For fixtures other than the three services (e.g. a `redis-server` binary): skip loudly,
+/// or fail under `SMOKECHECK_REQUIRE_SERVICES=1`.
+pub fn missing(what: &str) {
+    let test = std::thread::current().name().unwrap_or("?").to_string();
+    if std::env::var("SMOKECHECK_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
+        panic!("{what} and SMOKECHECK_REQUIRE_SERVICES=1: cannot run {test}");
+    }
+    eprintln!("SKIPPED: {test}: {what}");
+}
+
 fn service(var: &str, example: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.trim().is_empty() => Some(url),

@@ -16,4 +16,5 @@ pub use postgres::run as run_postgres;
 
 pub(crate) use params::{host_port, parse_url, unknown_params};
 pub(crate) use redact::Redactor;
-pub(crate) use words::{Phase, find_cause, fmt_budget, io_failure, io_reason, tls_failure};
+pub(crate) use rows::snippet;
+pub(crate) use words::{Phase, fmt_budget, io_failure};
