@@ -17,4 +17,4 @@ pub use postgres::run as run_postgres;
 pub(crate) use params::{host_port, parse_url, unknown_params};
 pub(crate) use redact::Redactor;
 pub(crate) use rows::snippet;
-pub(crate) use words::{Phase, fmt_budget, io_failure};
+pub(crate) use words::{Phase, fmt_budget, io_failure, io_reason};
