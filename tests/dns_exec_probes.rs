@@ -349,3 +349,209 @@ async fn dns_system_resolver_reads_hosts_file() {
             .starts_with("the system resolver")
     );
 }
+
+// ------------------------------------------------------------------ exec
+
+fn exec(argv: &[&str]) -> ExecSpec {
+    ExecSpec {
+        command: strings(argv),
+        env: Vec::new(),
+        cwd: None,
+        expect: ExecExpect {
+            exit_code: 0,
+            stdout_contains: Vec::new(),
+            stderr_not_contains: Vec::new(),
+        },
+    }
+}
+
+fn sh(script: &str) -> ExecSpec {
+    exec(&["sh", "-c", script])
+}
+
+/// Whether `pid` still runs (a zombie waiting for a reaper does not count: it is dead).
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next());
+            !matches!(state, Some("Z") | Some("X"))
+        }
+        Err(_) => false,
+    }
+}
+
+#[tokio::test]
+async fn exec_success_with_output_checks() {
+    let mut spec = sh("echo hello; echo 'a warning' >&2");
+    spec.expect.stdout_contains = strings(&["hello"]);
+    spec.expect.stderr_not_contains = strings(&["ERROR"]);
+    let out = run(Spec::Exec(spec), Duration::from_secs(10)).await;
+    assert_pass(&out);
+    assert!(out.fact.starts_with("exit 0 · "), "{}", out.fact);
+    assert_eq!(out.details["exit_code"], 0);
+    assert_eq!(out.details["stdout"], "hello\n");
+    assert_eq!(out.details["stderr"], "a warning\n");
+}
+
+#[tokio::test]
+async fn exec_exit_code_and_output_failures() {
+    let out = run(
+        Spec::Exec(sh("echo 'partial'; echo 'boom: disk full' >&2; exit 3")),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_fail(&out, Layer::Exec, "exit 3, expected 0: boom: disk full");
+    assert_eq!(out.fact.split(" · ").next(), Some("exit 3"));
+
+    let mut spec = sh("exit 3");
+    spec.expect.exit_code = 3;
+    assert_pass(&run(Spec::Exec(spec), Duration::from_secs(10)).await);
+
+    let mut spec = sh("echo degraded");
+    spec.expect.stdout_contains = strings(&["ok"]);
+    let out = run(Spec::Exec(spec), Duration::from_secs(10)).await;
+    assert_fail(&out, Layer::Assert, r#"stdout does not contain "ok""#);
+
+    let mut spec = sh("echo 'line 1' >&2; echo 'ERROR: replica lag 40s' >&2");
+    spec.expect.stderr_not_contains = strings(&["ERROR"]);
+    let out = run(Spec::Exec(spec), Duration::from_secs(10)).await;
+    assert_fail(
+        &out,
+        Layer::Assert,
+        r#"stderr contains "ERROR": ERROR: replica lag 40s"#,
+    );
+}
+
+#[tokio::test]
+async fn exec_is_argv_not_a_shell() {
+    let mut spec = exec(&["echo", "$HOME", "a;b"]);
+    spec.expect.stdout_contains = strings(&["$HOME a;b"]);
+    assert_pass(&run(Spec::Exec(spec), Duration::from_secs(10)).await);
+}
+
+#[tokio::test]
+async fn exec_env_is_added_and_cwd_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = sh("echo \"var=$SMOKECHECK_TEST_VAR\"; echo \"path=${PATH:+set}\"; pwd");
+    spec.env = vec![("SMOKECHECK_TEST_VAR".into(), "v1".into())];
+    spec.cwd = Some(dir.path().to_path_buf());
+    let real = std::fs::canonicalize(dir.path()).unwrap();
+    spec.expect.stdout_contains = strings(&["var=v1", "path=set", real.to_str().unwrap()]);
+    assert_pass(&run(Spec::Exec(spec), Duration::from_secs(10)).await);
+
+    let mut spec = exec(&["true"]);
+    spec.cwd = Some("/nonexistent/smokecheck".into());
+    let out = run(Spec::Exec(spec), Duration::from_secs(10)).await;
+    assert_fail(
+        &out,
+        Layer::Config,
+        "working directory /nonexistent/smokecheck does not exist",
+    );
+}
+
+#[tokio::test]
+async fn exec_not_installed_and_not_executable() {
+    let out = run(
+        Spec::Exec(exec(&["smokecheck-no-such-command", "--version"])),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_fail(
+        &out,
+        Layer::Exec,
+        "command not found: smokecheck-no-such-command",
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("check.sh");
+    std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
+    let path = script.to_str().unwrap().to_string();
+    let out = run(Spec::Exec(exec(&[&path])), Duration::from_secs(10)).await;
+    assert_fail(
+        &out,
+        Layer::Exec,
+        &format!("permission denied running {path}"),
+    );
+}
+
+#[tokio::test]
+async fn exec_killed_by_signal() {
+    let out = run(
+        Spec::Exec(sh("kill -TERM $$; sleep 5")),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_fail(&out, Layer::Exec, "killed by signal 15 (SIGTERM)");
+}
+
+/// A command that outlives its deadline is killed with its whole process group — the
+/// background `sleep` too — and the check ends at the deadline, not 30 seconds later.
+#[tokio::test]
+async fn exec_timeout_kills_the_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    let script = format!(
+        "echo $$ > {p}; sleep 30 & echo $! >> {p}; wait",
+        p = pids.display()
+    );
+    let started = std::time::Instant::now();
+    let out = run(Spec::Exec(sh(&script)), Duration::from_secs(1)).await;
+    assert_fail(
+        &out,
+        Layer::Exec,
+        "timed out after 1s; killed process group ",
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    let pids: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    // SIGKILL is delivered at once, but the kernel may take a moment to tear down.
+    for _ in 0..50 {
+        if !pids.iter().any(|p| alive(*p)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for pid in pids {
+        assert!(!alive(pid), "process {pid} survived the timeout");
+    }
+}
+
+/// A background child that keeps stdout open must not keep the check waiting: once the
+/// command exits, its group is killed and the check ends.
+#[tokio::test]
+async fn exec_background_child_does_not_hold_the_check() {
+    let started = std::time::Instant::now();
+    let mut spec = sh("sleep 30 & echo started");
+    spec.expect.stdout_contains = strings(&["started"]);
+    let out = run(Spec::Exec(spec), Duration::from_secs(20)).await;
+    assert_pass(&out);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// Output beyond the cap is discarded from the front: the tail (where verdicts are) stays.
+#[tokio::test]
+async fn exec_output_is_bounded() {
+    let mut spec = sh("head -c 3000000 /dev/zero | tr '\\0' 'a'; echo; echo END");
+    spec.expect.stdout_contains = strings(&["END"]);
+    let out = run(Spec::Exec(spec), Duration::from_secs(20)).await;
+    assert_pass(&out);
+    assert_eq!(out.details["stdout_bytes"], 3_000_005);
+    assert_eq!(out.details["stdout_truncated"], true);
+    assert!(out.details["stdout"].as_str().unwrap().len() <= 2048);
+}

@@ -124,11 +124,11 @@ pub(crate) fn check(expect: &DbExpect, result: &QueryResult) -> Result<(), Strin
             Some(_) => {}
         }
     }
-    if let Some(min) = expect.rows_at_least {
-        if result.rows < min {
-            let rows = plural(result.rows, "row");
-            return Err(format!("query returned {rows}, expected at least {min}"));
-        }
+    if let Some(min) = expect.rows_at_least
+        && result.rows < min
+    {
+        let rows = plural(result.rows, "row");
+        return Err(format!("query returned {rows}, expected at least {min}"));
     }
     Ok(())
 }

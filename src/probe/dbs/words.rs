@@ -32,10 +32,10 @@ pub(crate) fn find_cause<'a, T: StdError + 'static>(
         if let Some(found) = e.downcast_ref::<T>() {
             return Some(found);
         }
-        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
-            if let Some(found) = find_cause::<T>(inner) {
-                return Some(found);
-            }
+        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(|io| io.get_ref())
+            && let Some(found) = find_cause::<T>(inner)
+        {
+            return Some(found);
         }
         next = e.source();
     }
@@ -233,7 +233,7 @@ fn fmt_span(secs: u64) -> String {
 /// before the probe starts, so round to 10ms first (4.998s reads as the `5s` configured).
 pub(crate) fn fmt_budget(d: Duration) -> String {
     let centis = (d.as_millis() + 5) / 10;
-    if centis % 100 == 0 && centis > 0 {
+    if centis.is_multiple_of(100) && centis > 0 {
         format!("{}s", centis / 100)
     } else {
         crate::probe::fmt_ms(Duration::from_millis(
