@@ -8,6 +8,10 @@
 //! ```
 //! The library never prints; the binary owns stdout/stderr.
 
+// Data from files, the network and the environment is never unwrapped (tests may).
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod demo;
 pub mod exec;
 pub mod exit;
 pub mod plan;

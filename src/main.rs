@@ -1,5 +1,7 @@
 //! The `smokecheck` binary: parses the command line and hands over to a command.
 
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod cmd;
 
@@ -10,6 +12,15 @@ use clap::Parser;
 fn main() -> ExitCode {
     // One crypto provider for every TLS client (reqwest, sqlx, redis, our own).
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // A panic's message could hold a secret (the executor reports it masked): say only where.
+    #[expect(clippy::print_stderr, reason = "the panic hook has no other way out")]
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("smokecheck: internal error{at} (this is a bug; the run goes on where it can)");
+    }));
     let cli = cli::Cli::parse();
     let code = match cli.command {
         cli::Command::Run(args) => cmd::run::command(&args),

@@ -94,7 +94,7 @@ pub fn run_planned(planned: Planned, exec_args: &Exec, output: &Output) -> u8 {
         || (!output.no_ci_annotations
             && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"));
     let outcome = runtime.block_on(execute(&plan, exec_args, output));
-    let code = exit_code(&plan, &outcome, exec_args.strict);
+    let code = report::run_exit_code(&plan, &outcome, exec_args.strict);
 
     let mut failed_write = false;
     if let Some(path) = &output.junit {
@@ -106,7 +106,6 @@ pub fn run_planned(planned: Planned, exec_args: &Exec, output: &Output) -> u8 {
     if output.format == Format::Json {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(json::render(&plan, &outcome).as_bytes());
-        let _ = out.write_all(b"\n");
     }
     if github {
         let mut out = std::io::stdout().lock();
@@ -131,6 +130,7 @@ pub fn run_planned(planned: Planned, exec_args: &Exec, output: &Output) -> u8 {
 async fn execute(plan: &Plan, exec_args: &Exec, output: &Output) -> RunOutcome {
     let ctx = Arc::new(ProbeCtx::new());
     let cancel = Cancel::default();
+    exec::spawn_signal_handler(cancel.clone());
     let opts = ExecOptions {
         concurrency: exec_args.concurrency as usize,
         deadline: exec_args.deadline,
@@ -184,7 +184,15 @@ fn terminal(output: &Output) -> Terminal<Box<dyn Write + Send>> {
     } else {
         Box::new(anstream::AutoStream::new(std::io::stdout(), choice))
     };
-    Terminal::new(out, TermOptions { format, verbosity })
+    let progress = format == TermFormat::Pretty && is_tty;
+    Terminal::new(
+        out,
+        TermOptions {
+            format,
+            verbosity,
+            progress,
+        },
+    )
 }
 
 /// Writes a report atomically; on failure says so and returns true.
@@ -215,19 +223,4 @@ fn append(path: &Path, text: &str) {
             path.display()
         );
     }
-}
-
-// TEMP until the reporters land.
-fn exit_code(plan: &Plan, outcome: &RunOutcome, strict: bool) -> u8 {
-    use smokecheck::exec::Status;
-    use smokecheck::suite::model::Severity;
-    if outcome.interrupted {
-        return exit::INTERRUPTED;
-    }
-    let failed = outcome.results.iter().any(|r| {
-        let c = &plan.checks[r.id];
-        (r.status.is_failure() && c.severity == Severity::Critical)
-            || (strict && matches!(r.status, Status::Flaky | Status::Warned))
-    }) || outcome.ready.iter().any(|r| !r.passed);
-    if failed { exit::CHECK_FAILED } else { exit::OK }
 }

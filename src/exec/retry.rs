@@ -11,6 +11,12 @@ pub fn delay(base: Duration, retry: u32) -> Duration {
     base.saturating_mul(factor).min(MAX_DELAY)
 }
 
+/// The waits of a check with `retries` retries, in order: the executor sleeps
+/// `schedule(..).nth(k)` before retry `k`.
+pub fn schedule(base: Duration, retries: u32) -> impl Iterator<Item = Duration> {
+    (0..retries).map(move |n| delay(base, n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -24,5 +30,16 @@ mod tests {
         assert_eq!(delay(b, 5), MAX_DELAY);
         assert_eq!(delay(b, u32::MAX), MAX_DELAY);
         assert_eq!(delay(Duration::ZERO, 3), Duration::ZERO);
+    }
+
+    #[test]
+    fn schedule_lists_one_wait_per_retry() {
+        let ms = Duration::from_millis;
+        let waits: Vec<_> = schedule(ms(500), 6).collect();
+        assert_eq!(
+            waits,
+            [ms(500), ms(1000), ms(2000), ms(4000), ms(8000), MAX_DELAY]
+        );
+        assert_eq!(schedule(ms(500), 0).count(), 0);
     }
 }

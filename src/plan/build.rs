@@ -441,17 +441,17 @@ fn planned(
     }
 }
 
-/// What a check talks to, for humans (masked later with the plan's masker).
+/// What a check talks to, for humans. Not masked: the plan's masker does that (secrets
+/// first, then URL passwords — the other order would hide a secret URL only in part).
 pub fn target(spec: &Spec) -> String {
-    let masked = |u: &str| super::mask_url_password(u).into_owned();
     match spec {
-        Spec::Http(s) => format!("{} {}", s.method, masked(s.url.as_str())),
+        Spec::Http(s) => format!("{} {}", s.method, s.url),
         Spec::Tls(s) if s.server_name != s.host => {
             format!("{}:{} (SNI {})", s.host, s.port, s.server_name)
         }
         Spec::Tls(s) => format!("{}:{}", s.host, s.port),
-        Spec::Postgres(s) | Spec::Mysql(s) => masked(&s.url),
-        Spec::Redis(s) => format!("{} {}", masked(&s.url), s.command.join(" ")),
+        Spec::Postgres(s) | Spec::Mysql(s) => s.url.clone(),
+        Spec::Redis(s) => format!("{} {}", s.url, s.command.join(" ")),
         Spec::Tcp(s) => format!("{}:{}{}", s.host, s.port, if s.tls { " (TLS)" } else { "" }),
         Spec::Dns(s) => match s.server {
             Some(server) => format!("{} {} @{server}", s.record_type.as_str(), s.name),

@@ -25,16 +25,15 @@ impl Masker {
 
     /// Registers a secret value. Empty values are ignored (they would mask everything).
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() || self.secrets.iter().any(|s| s == secret) {
-            return;
-        }
-        self.secrets.push(secret.to_string());
-        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        // A secret that is percent-encoded in a URL must be found too.
+        // A secret that is percent-encoded in a URL must be found too (one level only:
+        // encoding again would escape the `%` signs, forever).
         let encoded = percent_encode(secret);
-        if encoded != secret {
-            self.add(&encoded);
+        for value in [secret.to_string(), encoded] {
+            if !value.is_empty() && !self.secrets.contains(&value) {
+                self.secrets.push(value);
+            }
         }
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -139,6 +138,16 @@ mod tests {
         m.add("p@ss word");
         assert_eq!(m.mask("db://u:p%40ss%20word@h"), "db://u:****@h");
         assert_eq!(m.mask("said p@ss word"), "said ****");
+    }
+
+    #[test]
+    fn secrets_with_url_characters_terminate() {
+        let mut m = Masker::new();
+        m.add("postgres://u:hunter2@db/x?a=%41");
+        assert_eq!(
+            m.mask("url postgres://u:hunter2@db/x?a=%41 end"),
+            "url **** end"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 pub struct ProbeCtx {
     pub http: crate::probe::http::Clients,
     pub trust: crate::probe::trust::Trust,
+    /// TLS client configurations for certificate inspection, one per `ca_file`.
+    pub tls: crate::probe::tls::Inspector,
 }
 
 impl ProbeCtx {

@@ -1,10 +1,15 @@
 //! Reporters, fed by the plan and executor events/outcomes only: the terminal (pretty,
-//! plain), JUnit XML, JSON, and GitHub Actions annotations + step summary.
+//! plain), JUnit XML, JSON, and GitHub Actions annotations + step summary; plus the
+//! run-level figures they share (totals, summary line, exit code).
 
 pub mod github;
 pub mod json;
 pub mod junit;
+mod summary;
 pub mod terminal;
+mod text;
+
+pub use summary::{Totals, environments, fmt_secs, run_exit_code, summary_line, totals};
 
 use std::io;
 use std::path::Path;
