@@ -2,6 +2,8 @@
 //! with hickory-proto: real wire format, real resolver), and `exec` probe against real
 //! processes.
 
+#![allow(clippy::unwrap_used, reason = "a test may panic on what it set up")]
+
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;

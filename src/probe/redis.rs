@@ -228,8 +228,19 @@ async fn attempt(spec: &RedisSpec, target: &Target, ctx: &ProbeCtx, deadline: In
                     run.finish(Outcome::fail(Layer::Tls, msg))
                 }
                 Ok(Err(e)) => {
-                    let (layer, msg) =
+                    let (layer, mut msg) =
                         dbs::io_failure(&e, &target.addr, host, Phase::Handshake, TLS_HINT);
+                    if let Some(cert) = rejected_certificate(&e) {
+                        let place = (host.as_str(), *port, spec.ca_file.as_deref());
+                        if let Some(words) = explain_certificate(place, ctx, deadline).await {
+                            msg = match cert {
+                                rustls::CertificateError::UnknownIssuer => {
+                                    format!("{words}; {TLS_HINT}")
+                                }
+                                _ => words,
+                            };
+                        }
+                    }
                     run.finish(Outcome::fail(layer, msg))
                 }
                 Ok(Ok(stream)) => {
@@ -254,6 +265,33 @@ async fn attempt(spec: &RedisSpec, target: &Target, ctx: &ProbeCtx, deadline: In
             }
         }
     }
+}
+
+/// The certificate error inside a failed handshake, if that is why it failed.
+fn rejected_certificate(err: &std::io::Error) -> Option<rustls::CertificateError> {
+    match err.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::InvalidCertificate(cert) => Some(cert.clone()),
+        _ => None,
+    }
+}
+
+/// The `tls` kind's account of a rejected certificate (which one, which issuer, by how
+/// much), from a second handshake on this failure path only.
+async fn explain_certificate(
+    (host, port, ca_file): (&str, u16, Option<&std::path::Path>),
+    ctx: &ProbeCtx,
+    deadline: Instant,
+) -> Option<String> {
+    let target = super::tls::Target {
+        host,
+        port,
+        server_name: host,
+        ca_file,
+        starttls: None,
+        connect_to: None,
+    };
+    let insp = super::tls::inspect(&target, ctx, deadline).await.ok()?;
+    super::tls::explain(&insp)
 }
 
 /// A rustls client for `rediss://`: the run's system roots plus `ca_file`, or no

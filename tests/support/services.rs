@@ -5,7 +5,8 @@
 //! missing the test says so loudly on stderr and passes — unless
 //! `SMOKECHECK_REQUIRE_SERVICES=1` (CI), where a missing service fails the test.
 
-#![allow(dead_code, clippy::print_stderr)]
+// Each test crate uses part of this file; skips are announced on stderr on purpose.
+#![allow(dead_code, clippy::print_stderr, clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -48,6 +48,9 @@ pub(crate) struct Failure {
     pub layer: Layer,
     pub message: String,
     pub sqlstate: Option<String>,
+    /// The certificate was rejected: the caller may ask the `tls` kind's inspector for
+    /// the full story (which certificate, which issuer, by how much).
+    pub certificate: Option<rustls::CertificateError>,
 }
 
 impl Failure {
@@ -56,11 +59,20 @@ impl Failure {
             layer,
             message: message.into(),
             sqlstate: None,
+            certificate: None,
         }
     }
 }
 
 pub(crate) fn classify(err: &sqlx::Error, cx: &Context<'_>) -> Failure {
+    let mut failure = layer_and_message(err, cx);
+    if let Some(rustls::Error::InvalidCertificate(cert)) = find_cause::<rustls::Error>(err) {
+        failure.certificate = Some(cert.clone());
+    }
+    failure
+}
+
+fn layer_and_message(err: &sqlx::Error, cx: &Context<'_>) -> Failure {
     match err {
         sqlx::Error::Database(db) => database(db.as_ref(), cx),
         sqlx::Error::Io(io) => {
@@ -125,6 +137,7 @@ fn database(db: &dyn DatabaseError, cx: &Context<'_>) -> Failure {
         layer,
         message,
         sqlstate: code,
+        certificate: None,
     }
 }
 

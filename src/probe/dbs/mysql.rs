@@ -39,10 +39,10 @@ const KNOWN_PARAMS: &[&str] = &[
     "time-zone",
 ];
 
-pub async fn run(spec: &DbSpec, _ctx: &ProbeCtx, deadline: Instant) -> Outcome {
+pub async fn run(spec: &DbSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome {
     let redact = Redactor::from_url(&spec.url);
     let outcome = match Target::parse(&spec.url) {
-        Ok(target) => session::attempt(&target, spec, deadline).await,
+        Ok(target) => session::attempt(&target, spec, ctx, deadline).await,
         Err(message) => Outcome::fail(Layer::Config, message),
     };
     redact.outcome(outcome)

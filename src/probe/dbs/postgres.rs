@@ -7,6 +7,7 @@
 //! (disable, allow, prefer — the default —, require, verify-ca, verify-full) and
 //! `sslrootcert`. Like libpq, `PG*` environment variables and `~/.pgpass` fill the gaps.
 
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use futures_util::future::BoxFuture;
@@ -20,8 +21,9 @@ use super::params;
 use super::redact::Redactor;
 use super::session::{self, Driver, ServerInfo};
 use super::words::Phase;
+use crate::probe::tls;
 use crate::probe::{Layer, Outcome, ProbeCtx};
-use crate::suite::model::DbSpec;
+use crate::suite::model::{DbSpec, Starttls};
 
 /// Query parameters sqlx understands (anything else is ignored by it: we warn).
 const KNOWN_PARAMS: &[&str] = &[
@@ -48,10 +50,10 @@ const KNOWN_PARAMS: &[&str] = &[
 
 const ROOT_CERT_PARAMS: &[&str] = &["sslrootcert", "ssl-root-cert", "ssl-ca"];
 
-pub async fn run(spec: &DbSpec, _ctx: &ProbeCtx, deadline: Instant) -> Outcome {
+pub async fn run(spec: &DbSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome {
     let redact = Redactor::from_url(&spec.url);
     let outcome = match Target::parse(&spec.url) {
-        Ok(target) => session::attempt(&target, spec, deadline).await,
+        Ok(target) => session::attempt(&target, spec, ctx, deadline).await,
         Err(message) => Outcome::fail(Layer::Config, message),
     };
     redact.outcome(outcome)
@@ -64,6 +66,8 @@ struct Target {
     addr: String,
     host: String,
     sslmode: PgSslMode,
+    /// `sslrootcert`, for the certificate inspector.
+    root_cert: Option<PathBuf>,
     warnings: Vec<String>,
 }
 
@@ -75,8 +79,9 @@ impl Target {
             .map_err(|e| format!("invalid postgres URL: {}", session::config_reason(&e)))?;
         // Read the CA once, here, so a missing file is reported as such (sqlx would say
         // "error communicating with database: No such file or directory").
-        if let Some(path) = params::param(&url, ROOT_CERT_PARAMS) {
-            options = options.ssl_root_cert_from_pem(params::read_ca(&path, "sslrootcert")?);
+        let root_cert = params::param(&url, ROOT_CERT_PARAMS);
+        if let Some(path) = &root_cert {
+            options = options.ssl_root_cert_from_pem(params::read_ca(path, "sslrootcert")?);
         }
         if options.get_application_name().is_none() {
             // Lets a DBA tell smoke checks apart in pg_stat_activity.
@@ -93,6 +98,7 @@ impl Target {
             addr,
             host,
             sslmode,
+            root_cert: root_cert.map(PathBuf::from),
             warnings,
         })
     }
@@ -141,6 +147,30 @@ impl Driver for Target {
         deadline: Instant,
     ) -> BoxFuture<'c, ServerInfo> {
         Box::pin(describe(conn, self.sslmode, deadline))
+    }
+
+    fn explain_certificate<'a>(
+        &'a self,
+        ctx: &'a ProbeCtx,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async move {
+            let target = tls::Target {
+                host: &self.host,
+                port: self.options.get_port(),
+                server_name: &self.host,
+                ca_file: self.root_cert.as_deref(),
+                starttls: Some(Starttls::Postgres),
+                connect_to: None,
+            };
+            let insp = tls::inspect(&target, ctx, deadline).await.ok()?;
+            match self.sslmode {
+                PgSslMode::VerifyFull => tls::explain(&insp),
+                // verify-ca does not check the name: neither may the explanation.
+                _ => tls::date_problem(&insp.chain, insp.checked_at)
+                    .or_else(|| tls::trust_problem(&insp)),
+            }
+        })
     }
 }
 

@@ -14,7 +14,7 @@ use tokio::time::{Instant, timeout_at};
 use super::classify::{self, Context};
 use super::rows;
 use super::words::{Phase, fmt_budget};
-use crate::probe::{Layer, Outcome, fmt_ms, remaining};
+use crate::probe::{Layer, Outcome, ProbeCtx, fmt_ms, remaining};
 use crate::suite::model::DbSpec;
 
 type Conn<D> = <<D as Driver>::Db as Database>::Connection;
@@ -35,6 +35,16 @@ pub(crate) trait Driver: Sync {
         conn: &'c mut Conn<Self>,
         deadline: Instant,
     ) -> BoxFuture<'c, ServerInfo>;
+
+    /// After the driver rejected the server's certificate: the `tls` kind's account of
+    /// what is wrong with it, from a second handshake (only on this failure path).
+    fn explain_certificate<'a>(
+        &'a self,
+        _ctx: &'a ProbeCtx,
+        _deadline: Instant,
+    ) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async { None })
+    }
 }
 
 /// What the fact says about the server.
@@ -86,7 +96,12 @@ impl ServerInfo {
     }
 }
 
-pub(crate) async fn attempt<D>(driver: &D, spec: &DbSpec, deadline: Instant) -> Outcome
+pub(crate) async fn attempt<D>(
+    driver: &D,
+    spec: &DbSpec,
+    ctx: &ProbeCtx,
+    deadline: Instant,
+) -> Outcome
 where
     D: Driver,
     for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
@@ -113,8 +128,21 @@ where
             return finish(Outcome::fail(Layer::Connect, msg), details);
         }
         Ok(Err(e)) => {
-            let (layer, message) = failure(&e, &driver.context(Phase::Connect), &mut details);
-            return finish(Outcome::fail(layer, message), details);
+            let cx = driver.context(Phase::Connect);
+            let failure = classify::classify(&e, &cx);
+            if let Some(code) = &failure.sqlstate {
+                details.insert("sqlstate".into(), code.clone().into());
+            }
+            let mut message = failure.message;
+            if let Some(cert) = &failure.certificate
+                && let Some(words) = driver.explain_certificate(ctx, deadline).await
+            {
+                message = words;
+                if matches!(cert, rustls::CertificateError::UnknownIssuer) {
+                    message = format!("{message}; {}", cx.tls_hint);
+                }
+            }
+            return finish(Outcome::fail(failure.layer, message), details);
         }
         Ok(Ok(conn)) => conn,
     };

@@ -144,7 +144,7 @@ pub(crate) fn tls_failure(err: &rustls::Error, host: &str, hint: &str) -> String
         )
     );
     if is_trust_problem && !hint.is_empty() {
-        format!("{base} ({hint})")
+        format!("{base}; {hint}")
     } else {
         base
     }
@@ -294,7 +294,7 @@ mod tests {
         );
         assert_eq!(layer, Layer::Tls);
         assert!(msg.starts_with("unknown issuer"), "{msg}");
-        assert!(msg.ends_with("(set sslrootcert)"), "{msg}");
+        assert!(msg.ends_with("; set sslrootcert"), "{msg}");
 
         let expired = CertificateError::ExpiredContext {
             time: UnixTime::since_unix_epoch(Duration::from_secs(10 * 86_400)),
