@@ -46,6 +46,9 @@ const KNOWN_PARAMS: &[&str] = &[
     "application_name",
     "options",
     "options[]",
+    // libpq's connect timeout: the check's own `timeout` bounds the connection instead,
+    // so accepting it silently is honest (sqlx ignores it).
+    "connect_timeout",
 ];
 
 const ROOT_CERT_PARAMS: &[&str] = &["sslrootcert", "ssl-root-cert", "ssl-ca"];

@@ -2,78 +2,51 @@
 //! declared `${secret:…}` values later, but a password typed into a URL is not declared,
 //! and servers and drivers sometimes echo the URL or the password back in their errors.
 
-use crate::plan::mask_url_password;
+use crate::plan::Masker;
 use crate::probe::{Outcome, Verdict};
 
-/// What a masked secret reads as (the same as `plan::Masker`).
-const MASK: &str = "****";
-
 /// The secrets of one connection URL: its password (as written and percent-decoded) and a
-/// `password=` query parameter, which libpq accepts too.
+/// `password=` (libpq) or `pass=` (redis unix socket) query parameter.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Redactor {
-    /// Longest first, so a secret containing another is masked whole.
-    secrets: Vec<String>,
+    masker: Masker,
 }
 
 impl Redactor {
     pub(crate) fn from_url(raw: &str) -> Self {
-        let mut secrets = Vec::new();
+        let mut masker = Masker::new();
         if let Ok(url) = url::Url::parse(raw) {
             if let Some(pw) = url.password() {
-                secrets.push(pw.to_string());
-                secrets.push(decode(pw));
+                masker.add(pw);
+                masker.add(&decode(pw));
             }
             for (key, value) in url.query_pairs() {
-                if key == "password" {
-                    secrets.push(value.into_owned());
+                if key == "password" || key == "pass" {
+                    masker.add(&value);
                 }
             }
         }
-        secrets.retain(|s| !s.is_empty());
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        Redactor { secrets }
+        Redactor { masker }
     }
 
     /// `text` with the URL's secrets and any `scheme://user:password@` masked.
-    pub(crate) fn text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MASK);
-            }
-        }
-        mask_url_password(&out).into_owned()
-    }
-
-    fn mask_in_place(&self, text: &mut String) {
-        let masked = self.text(text);
-        if masked != *text {
-            *text = masked;
-        }
-    }
-
-    fn mask_json(&self, value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::String(s) => self.mask_in_place(s),
-            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.mask_json(v)),
-            serde_json::Value::Object(map) => map.values_mut().for_each(|v| self.mask_json(v)),
-            _ => {}
-        }
+    #[cfg(test)]
+    fn text(&self, text: &str) -> String {
+        self.masker.mask(text).into_owned()
     }
 
     /// Masks every string an outcome carries: message, fact, warnings and details.
     pub(crate) fn outcome(&self, mut outcome: Outcome) -> Outcome {
         if let Verdict::Fail { message, .. } = &mut outcome.verdict {
-            self.mask_in_place(message);
+            self.masker.mask_in_place(message);
         }
-        self.mask_in_place(&mut outcome.fact);
-        outcome
-            .warnings
-            .iter_mut()
-            .for_each(|w| self.mask_in_place(w));
-        outcome.details.values_mut().for_each(|v| self.mask_json(v));
+        self.masker.mask_in_place(&mut outcome.fact);
+        for warning in &mut outcome.warnings {
+            self.masker.mask_in_place(warning);
+        }
+        for value in outcome.details.values_mut() {
+            self.masker.mask_json(value);
+        }
         outcome
     }
 }

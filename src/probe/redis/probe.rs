@@ -1,14 +1,7 @@
-//! `redis` probe: connect (TCP, and TLS for `rediss://`), log in (AUTH with the URL's
-//! user/password, SELECT the URL's database), send one command, compare the reply.
-//!
-//! We open the socket and do the TLS handshake ourselves and hand the stream to the
-//! `redis` crate for the protocol. That way each step is bounded and named on its own
-//! (`connect`, `tls`, `auth`, `query`), `ca_file` is an *extra* trust anchor on top of the
-//! run's cached system roots (the crate would reload the system store per connection, and
-//! a custom root would replace it), and certificate problems read as in the `tls` kind.
+//! One `redis` attempt: the target from the URL, TCP (or a Unix socket), TLS through
+//! [`super::tls`], login and command through the `redis` crate, and the fact.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
@@ -21,8 +14,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
-use super::dbs::{self, Phase, Redactor};
-use super::{Layer, Outcome, ProbeCtx, fmt_ms, remaining};
+use super::reply::{config_reason, failure, render, server_failure};
+use super::tls::{TLS_HINT, connector, explain_certificate, rejected_certificate};
+use crate::probe::dbs::{self, Phase, Redactor};
+use crate::probe::{Layer, Outcome, ProbeCtx, fmt_ms, remaining};
 use crate::suite::model::RedisSpec;
 
 const SCHEMES: &[&str] = &[
@@ -36,7 +31,6 @@ const SCHEMES: &[&str] = &[
 ];
 /// Query parameters the crate reads (`db`, `user`, `pass` for unix sockets).
 const KNOWN_PARAMS: &[&str] = &["protocol", "db", "user", "pass"];
-const TLS_HINT: &str = "set ca_file to the CA that signed the server's certificate";
 
 pub async fn run(spec: &RedisSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome {
     let redact = Redactor::from_url(&spec.url);
@@ -267,57 +261,6 @@ async fn attempt(spec: &RedisSpec, target: &Target, ctx: &ProbeCtx, deadline: In
     }
 }
 
-/// The certificate error inside a failed handshake, if that is why it failed.
-fn rejected_certificate(err: &std::io::Error) -> Option<rustls::CertificateError> {
-    match err.get_ref()?.downcast_ref::<rustls::Error>()? {
-        rustls::Error::InvalidCertificate(cert) => Some(cert.clone()),
-        _ => None,
-    }
-}
-
-/// The `tls` kind's account of a rejected certificate (which one, which issuer, by how
-/// much), from a second handshake on this failure path only.
-async fn explain_certificate(
-    (host, port, ca_file): (&str, u16, Option<&std::path::Path>),
-    ctx: &ProbeCtx,
-    deadline: Instant,
-) -> Option<String> {
-    let target = super::tls::Target {
-        host,
-        port,
-        server_name: host,
-        ca_file,
-        starttls: None,
-        connect_to: None,
-    };
-    let insp = super::tls::inspect(&target, ctx, deadline).await.ok()?;
-    super::tls::explain(&insp)
-}
-
-/// A rustls client for `rediss://`: the run's system roots plus `ca_file`, or no
-/// verification at all for `#insecure`.
-fn connector(
-    ctx: &ProbeCtx,
-    ca_file: Option<&std::path::Path>,
-    insecure: bool,
-) -> Result<tokio_rustls::TlsConnector, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS: {e}"))?;
-    let config = if insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-            .with_no_client_auth()
-    } else {
-        builder
-            .with_root_certificates(ctx.trust.roots(ca_file)?)
-            .with_no_client_auth()
-    };
-    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
-}
-
 /// Login, command, reply: the part the `redis` crate speaks.
 async fn session<S>(
     spec: &RedisSpec,
@@ -477,126 +420,6 @@ async fn server_version(conn: &mut MultiplexedConnection, deadline: Instant) -> 
         .map(str::to_string)
 }
 
-/// A reply as text: bulk and simple strings as they are, integers in decimal, nil as
-/// `(nil)` (like redis-cli), arrays and sets joined with `, `, maps as `k: v`.
-fn render(value: &Value) -> String {
-    match value {
-        Value::Nil => "(nil)".to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        Value::SimpleString(s) => s.clone(),
-        Value::Okay => "OK".to_string(),
-        Value::Array(items) | Value::Set(items) if items.is_empty() => "(empty array)".to_string(),
-        Value::Array(items) | Value::Set(items) => join(items),
-        Value::Map(pairs) => pairs
-            .iter()
-            .map(|(k, v)| format!("{}: {}", render_nested(k), render_nested(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Value::Attribute { data, .. } => render(data),
-        Value::Double(d) => d.to_string(),
-        Value::Boolean(b) => b.to_string(),
-        Value::VerbatimString { text, .. } => text.clone(),
-        Value::ServerError(e) => format!("{} {}", e.code(), e.details().unwrap_or_default()),
-        other => format!("{other:?}"),
-    }
-}
-
-fn join(items: &[Value]) -> String {
-    items
-        .iter()
-        .map(render_nested)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn render_nested(value: &Value) -> String {
-    match value {
-        Value::Array(items) | Value::Set(items) => format!("[{}]", join(items)),
-        other => render(other),
-    }
-}
-
-/// Layer and message for an error from the `redis` crate.
-fn failure(err: &redis::RedisError, addr: &str, phase: Phase) -> (Layer, String) {
-    use redis::ErrorKind as K;
-    if let Some(code) = err.code() {
-        return server_failure(code, err.detail(), phase);
-    }
-    match err.kind() {
-        K::AuthenticationFailed => {
-            let detail = err.detail().unwrap_or("authentication failed");
-            (Layer::Auth, lowercase_first(detail))
-        }
-        // Our own code opened the socket and did TLS: I/O errors here are drops.
-        K::Io if err.is_connection_dropped() || err.is_connection_refusal() => {
-            let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
-            dbs::io_failure(&reset, addr, addr, phase, "")
-        }
-        K::Io => (
-            Layer::Connect,
-            format!("{} ({addr})", lowercase_first(&err.to_string())),
-        ),
-        K::InvalidClientConfig => (
-            Layer::Config,
-            format!("invalid redis URL: {}", config_reason(err)),
-        ),
-        _ => {
-            let layer = if phase == Phase::Query {
-                Layer::Query
-            } else {
-                Layer::Connect
-            };
-            (layer, format!("{err}"))
-        }
-    }
-}
-
-/// An error reply, shown as redis-cli shows it (`WRONGPASS invalid username-password
-/// pair…`). Login refusals are `auth`; "not now" replies (`LOADING`, `MASTERDOWN`…) are
-/// `connect`, so retries and flaky reporting apply; the rest is the command's (`query`).
-fn server_failure(code: &str, detail: Option<&str>, phase: Phase) -> (Layer, String) {
-    let message = match detail {
-        Some(d) if !d.is_empty() => format!("{code} {}", d.trim()),
-        _ => code.to_string(),
-    };
-    let layer = match code {
-        "WRONGPASS" | "NOAUTH" | "NOPERM" => Layer::Auth,
-        "LOADING" | "MASTERDOWN" | "CLUSTERDOWN" | "TRYAGAIN" | "BUSY" => Layer::Connect,
-        // During login (AUTH, SELECT) any refusal means "this session cannot be had".
-        _ if phase != Phase::Query => Layer::Auth,
-        _ => Layer::Query,
-    };
-    let message = if code == "NOAUTH" {
-        format!("{message} (put the password in the URL: redis://:password@host)")
-    } else {
-        message
-    };
-    (layer, message)
-}
-
-/// The crate's config errors read `Invalid database number- InvalidClientConfig`.
-fn config_reason(err: &redis::RedisError) -> String {
-    let text = err.to_string();
-    let text = text
-        .split("- InvalidClientConfig")
-        .next()
-        .unwrap_or(&text)
-        .trim()
-        .to_string();
-    lowercase_first(&text)
-}
-
-fn lowercase_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match (chars.next(), chars.next()) {
-        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
-            a.to_lowercase().chain(s.chars().skip(1)).collect()
-        }
-        _ => s.to_string(),
-    }
-}
-
 /// Aborts the connection's I/O task when the attempt is over.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -610,104 +433,9 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 100_000.0).round() / 100.0
 }
 
-/// `rediss://…#insecure`: accept any certificate (signatures are still checked, so the
-/// handshake itself is sound).
-#[derive(Debug)]
-struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn renders_replies_like_redis_cli() {
-        assert_eq!(render(&Value::Nil), "(nil)");
-        assert_eq!(render(&Value::Int(42)), "42");
-        assert_eq!(render(&Value::Okay), "OK");
-        assert_eq!(render(&Value::SimpleString("PONG".into())), "PONG");
-        assert_eq!(render(&Value::BulkString(b"v1".to_vec())), "v1");
-        let arr = Value::Array(vec![
-            Value::BulkString(b"a".to_vec()),
-            Value::Int(2),
-            Value::Array(vec![Value::Nil]),
-        ]);
-        assert_eq!(render(&arr), "a, 2, [(nil)]");
-        assert_eq!(render(&Value::Array(vec![])), "(empty array)");
-    }
-
-    #[test]
-    fn server_errors_by_layer() {
-        let (layer, msg) = server_failure(
-            "WRONGPASS",
-            Some("invalid username-password pair"),
-            Phase::Connect,
-        );
-        assert_eq!(
-            (layer, msg.as_str()),
-            (Layer::Auth, "WRONGPASS invalid username-password pair")
-        );
-        assert_eq!(
-            server_failure("NOAUTH", Some("Authentication required."), Phase::Query).0,
-            Layer::Auth
-        );
-        assert_eq!(
-            server_failure("ERR", Some("unknown command"), Phase::Query).0,
-            Layer::Query
-        );
-        assert_eq!(
-            server_failure("ERR", Some("DB index is out of range"), Phase::Connect).0,
-            Layer::Auth
-        );
-        assert_eq!(
-            server_failure("LOADING", None, Phase::Query).0,
-            Layer::Connect
-        );
-    }
 
     #[test]
     fn ping_expects_pong_by_default() {
