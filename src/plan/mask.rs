@@ -26,9 +26,12 @@ impl Masker {
     /// Registers a secret value. Empty values are ignored (they would mask everything).
     pub fn add(&mut self, secret: &str) {
         // A secret that is percent-encoded in a URL must be found too (one level only:
-        // encoding again would escape the `%` signs, forever).
-        let encoded = percent_encode(secret);
-        for value in [secret.to_string(), encoded] {
+        // encoding again would escape the `%` signs, forever): fully encoded, and as the
+        // URL parser leaves it in a query or a path (`a b/c` → `a%20b/c`), which is how
+        // it shows in targets, details and echoed bodies.
+        let mut forms = vec![secret.to_string(), percent_encode(secret)];
+        forms.extend(url_encodings(secret));
+        for value in forms {
             if !value.is_empty() && !self.secrets.contains(&value) {
                 self.secrets.push(value);
             }
@@ -106,6 +109,20 @@ fn percent_encode(s: &str) -> String {
         .replace('+', "%20")
 }
 
+/// `secret` as the URL parser writes it in a query and in a path.
+fn url_encodings(secret: &str) -> Vec<String> {
+    let Ok(mut url) = url::Url::parse("http://h/") else {
+        return Vec::new();
+    };
+    let mut forms = Vec::new();
+    url.set_query(Some(secret));
+    forms.extend(url.query().map(str::to_string));
+    url.set_query(None);
+    url.set_path(secret);
+    forms.push(url.path().trim_start_matches('/').to_string());
+    forms
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +155,13 @@ mod tests {
         m.add("p@ss word");
         assert_eq!(m.mask("db://u:p%40ss%20word@h"), "db://u:****@h");
         assert_eq!(m.mask("said p@ss word"), "said ****");
+        // As the URL parser encodes it in a query: the space only.
+        m.add("s3cr t/T0k+n");
+        assert_eq!(
+            m.mask("/echo?token=s3cr%20t/T0k+n&x=1"),
+            "/echo?token=****&x=1"
+        );
+        assert_eq!(m.mask("/s3cr%20t/T0k+n/x"), "/****/x");
     }
 
     #[test]
