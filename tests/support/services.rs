@@ -35,7 +35,14 @@ pub fn missing(what: &str) {
     if std::env::var("SMOKECHECK_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
         panic!("{what} and SMOKECHECK_REQUIRE_SERVICES=1: cannot run {test}");
     }
-    eprintln!("SKIPPED: {test}: {what}");
+    loud(&format!("SKIPPED: {test}: {what}"));
+}
+
+/// Straight to the process's stderr: `eprintln!` inside a passing test is captured by the
+/// test harness and never shown, which would make the skip silent.
+fn loud(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 fn service(var: &str, example: &str) -> Option<String> {
@@ -47,7 +54,9 @@ fn service(var: &str, example: &str) -> Option<String> {
             if required {
                 panic!("{var} is not set and SMOKECHECK_REQUIRE_SERVICES=1: cannot run {test}");
             }
-            eprintln!("SKIPPED: {test} needs a real service (set {var}={example} to run)");
+            loud(&format!(
+                "SKIPPED: {test} needs a real service (set {var}={example} to run)"
+            ));
             None
         }
     }
