@@ -28,6 +28,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the resolved plan: what would run, against what, and what is skipped and why
     List(ListArgs),
+    /// Re-run suites every interval and redraw one table of their history (for on-call)
+    Watch(WatchArgs),
     /// Run the bundled example suite against a built-in local target
     Demo(DemoArgs),
     /// Scaffold suites/ (and a CI snippet) in DIR
@@ -145,6 +147,28 @@ pub struct RunArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub select: Select,
+    #[command(flatten)]
+    pub filter: Filter,
+    #[command(flatten)]
+    pub exec: Exec,
+    /// Time from the start of one round to the start of the next (at least 100ms)
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_interval)]
+    pub every: Duration,
+    /// Results shown per check in the history column
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=200))]
+    pub history: u16,
+    /// Stop after N rounds and exit with the last round's exit code (default: until Ctrl-C)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub count: Option<u32>,
+    /// Colours (NO_COLOR and CLICOLOR_FORCE are honoured under auto)
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Args, Debug)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub select: Select,
@@ -220,4 +244,15 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     smokecheck::suite::duration::parse(s)
+}
+
+/// A watch interval: a duration of at least 100ms (a tighter loop would hammer the target).
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let every = parse_duration(s)?;
+    if every < Duration::from_millis(100) {
+        return Err(format!(
+            "`{s}` is too short: watch runs at most every 100ms"
+        ));
+    }
+    Ok(every)
 }

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => cmd::run::command(&args),
         cli::Command::Validate(args) => cmd::inspect::validate(&args),
         cli::Command::List(args) => cmd::inspect::list(&args),
+        cli::Command::Watch(args) => cmd::watch::command(&args),
         cli::Command::Demo(args) => cmd::demo::command(&args),
         cli::Command::Init { dir } => cmd::init::command(dir.as_deref()),
         cli::Command::Schema => cmd::inspect::schema(),

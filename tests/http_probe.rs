@@ -396,7 +396,7 @@ async fn resolve_keeps_host_and_sni() {
     let (layer, msg) = failure(&run_http(spec, NORMAL).await);
     assert_eq!(layer, Layer::Tls);
     assert!(
-        msg.starts_with("certificate does not cover wrong.smokecheck.test"),
+        msg.starts_with("wrong.smokecheck.test does not match the certificate (SANs: localhost, demo.smokecheck.test"),
         "{msg}"
     );
 }

@@ -4,3 +4,4 @@ pub mod demo;
 pub mod init;
 pub mod inspect;
 pub mod run;
+pub mod watch;

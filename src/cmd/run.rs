@@ -108,8 +108,14 @@ pub fn run_planned(planned: Planned, exec_args: &Exec, output: &Output) -> u8 {
         let _ = out.write_all(json::render(&plan, &outcome).as_bytes());
     }
     if github {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(github::annotations(&plan, &outcome).as_bytes());
+        // Under `--format json` stdout holds only the document; the Actions runner reads
+        // workflow commands on stderr as well.
+        let annotations = github::annotations(&plan, &outcome);
+        let _ = if output.format == Format::Json {
+            std::io::stderr().lock().write_all(annotations.as_bytes())
+        } else {
+            std::io::stdout().lock().write_all(annotations.as_bytes())
+        };
         if let Ok(summary) = std::env::var("GITHUB_STEP_SUMMARY")
             && !summary.is_empty()
         {

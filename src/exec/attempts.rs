@@ -91,7 +91,10 @@ pub(crate) fn mask_outcome(masker: &Masker, outcome: &mut Outcome) {
     }
 }
 
-fn record(outcome: &Outcome, duration: Duration) -> Attempt {
+/// `used_budget`: the attempt ran into its timeout. Such a failure is `timed_out` whatever
+/// layer the probe names (`connect: timed out after 5s to …` keeps its layer and words):
+/// one rule for every kind, rather than each probe choosing.
+fn record(outcome: &Outcome, duration: Duration, used_budget: bool) -> Attempt {
     match &outcome.verdict {
         Verdict::Pass => Attempt {
             status: Status::Passed,
@@ -100,7 +103,7 @@ fn record(outcome: &Outcome, duration: Duration) -> Attempt {
             message: String::new(),
         },
         Verdict::Fail { layer, message } => Attempt {
-            status: if *layer == Layer::Timeout {
+            status: if *layer == Layer::Timeout || used_budget {
                 Status::TimedOut
             } else {
                 Status::Failed
@@ -162,16 +165,11 @@ async fn attempt_loop<R: Runner>(
     loop {
         let start = Instant::now();
         progress.attempt_started = Some(start);
-        let mut outcome = one_attempt(
-            env.runner,
-            check,
-            after(start, check.timeout),
-            check.timeout,
-        )
-        .await;
+        let deadline = after(start, check.timeout);
+        let mut outcome = one_attempt(env.runner, check, deadline, check.timeout).await;
         progress.attempt_started = None;
         mask_outcome(env.masker, &mut outcome);
-        let attempt = record(&outcome, start.elapsed());
+        let attempt = record(&outcome, start.elapsed(), Instant::now() >= deadline);
         let passed = attempt.status == Status::Passed;
         progress.attempts.push(attempt);
         progress.last = Some(outcome);
@@ -207,10 +205,13 @@ fn fold(check: &PlannedCheck, progress: Progress, duration: Duration) -> CheckRe
             None => (Status::Passed, None, String::new()),
         },
         Verdict::Fail { layer, message } => {
-            let status = match (check.severity, layer) {
-                (Severity::Warning, _) => Status::Warned,
-                (Severity::Critical, Layer::Timeout) => Status::TimedOut,
-                (Severity::Critical, _) => Status::Failed,
+            let timed_out = attempts
+                .last()
+                .is_some_and(|a| a.status == Status::TimedOut);
+            let status = match check.severity {
+                Severity::Warning => Status::Warned,
+                Severity::Critical if timed_out => Status::TimedOut,
+                Severity::Critical => Status::Failed,
             };
             (status, Some(layer), message)
         }

@@ -201,6 +201,14 @@ pub fn build_loaded(
             masker,
         });
     }
+    for check in plan.checks.iter().chain(
+        plan.groups
+            .iter()
+            .filter_map(|g| g.ready.as_ref())
+            .flat_map(|r| &r.checks),
+    ) {
+        register_credentials(&mut masker, &check.spec);
+    }
     plan.masker = Arc::new(masker);
     for check in &mut plan.checks {
         plan.masker.mask_in_place(&mut check.target);
@@ -211,6 +219,28 @@ pub fn build_loaded(
         warnings: diags,
         declared_envs: declared,
     })
+}
+
+/// Credentials written in plain sight (not as `${secret:…}`) are masked all the same:
+/// URL passwords, and the values of credential headers (SPEC §2.1).
+fn register_credentials(masker: &mut Masker, spec: &Spec) {
+    match spec {
+        Spec::Http(s) => {
+            masker.add_url_credentials(s.url.as_str());
+            for (name, value) in &s.headers {
+                if super::is_sensitive_header(name) {
+                    // `Bearer abc…`: the token alone may be echoed too.
+                    masker.add_credential(value);
+                    if let Some((_, token)) = value.split_once(' ') {
+                        masker.add_credential(token.trim());
+                    }
+                }
+            }
+        }
+        Spec::Postgres(s) | Spec::Mysql(s) => masker.add_url_credentials(&s.url),
+        Spec::Redis(s) => masker.add_url_credentials(&s.url),
+        Spec::Tls(_) | Spec::Tcp(_) | Spec::Dns(_) | Spec::Exec(_) => {}
+    }
 }
 
 /// Text of a scalar variable value.

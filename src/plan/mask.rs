@@ -26,11 +26,11 @@ impl Masker {
     /// Registers a secret value. Empty values are ignored (they would mask everything).
     pub fn add(&mut self, secret: &str) {
         // A secret that is percent-encoded in a URL must be found too (one level only:
-        // encoding again would escape the `%` signs, forever): as a form encodes it, and
-        // as the `url` crate encodes it in each part of a URL (a secret written raw in a
-        // URL's path or query is shown that way in targets and messages).
+        // encoding again would escape the `%` signs, forever): fully encoded, and as the
+        // URL parser leaves it in each part of a URL (`a b/c` → `a%20b/c` in a query),
+        // which is how it shows in targets, details and echoed bodies.
         let mut forms = vec![secret.to_string(), percent_encode(secret)];
-        forms.extend(url_forms(secret));
+        forms.extend(url_encodings(secret));
         // Messages quote values (`expected "…"`, JSON in details): a secret holding `"` or
         // `\` is then written escaped, and must be found escaped.
         forms.extend(quoted_forms(secret));
@@ -40,6 +40,39 @@ impl Masker {
             }
         }
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// Registers a credential the suite did not declare secret: a URL password or a
+    /// credential header's value. Values under 4 characters are left to the URL-password
+    /// rule: masking every `a` or `pw` in every output would make it unreadable.
+    pub fn add_credential(&mut self, value: &str) {
+        if value.chars().count() >= 4 {
+            self.add(value);
+        }
+    }
+
+    /// The credentials hidden in a URL: the password (decoded), and for http(s) the
+    /// `Authorization: Basic` form the client derives from it, which an echoing server
+    /// would otherwise show.
+    pub fn add_url_credentials(&mut self, url: &str) {
+        let Ok(parsed) = url::Url::parse(url) else {
+            return;
+        };
+        let Some(password) = parsed.password() else {
+            return;
+        };
+        let decoded = url::form_urlencoded::parse(format!("p={password}").as_bytes())
+            .next()
+            .map_or_else(|| password.to_string(), |(_, v)| v.into_owned());
+        self.add_credential(password);
+        self.add_credential(&decoded);
+        if matches!(parsed.scheme(), "http" | "https") {
+            use base64::Engine as _;
+            let user = parsed.username();
+            let basic =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{decoded}"));
+            self.add_credential(&basic);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -116,9 +149,15 @@ fn quoted_forms(secret: &str) -> Vec<String> {
         .collect()
 }
 
-/// `secret` as the `url` crate writes it in a path, a query (special and other schemes),
-/// a fragment, a user name and a password.
-fn url_forms(secret: &str) -> Vec<String> {
+fn percent_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// `secret` as the `url` crate writes it in a path, a query (special and other schemes:
+/// they differ on `'`), a fragment, a user name and a password.
+fn url_encodings(secret: &str) -> Vec<String> {
     let mut out = Vec::new();
     for base in ["http://h/", "db://h/"] {
         let Ok(mut url) = url::Url::parse(base) else {
@@ -138,12 +177,6 @@ fn url_forms(secret: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn percent_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
 
 #[cfg(test)]
@@ -178,6 +211,13 @@ mod tests {
         m.add("p@ss word");
         assert_eq!(m.mask("db://u:p%40ss%20word@h"), "db://u:****@h");
         assert_eq!(m.mask("said p@ss word"), "said ****");
+        // As the URL parser encodes it in a query: the space only.
+        m.add("s3cr t/T0k+n");
+        assert_eq!(
+            m.mask("/echo?token=s3cr%20t/T0k+n&x=1"),
+            "/echo?token=****&x=1"
+        );
+        assert_eq!(m.mask("/s3cr%20t/T0k+n/x"), "/****/x");
     }
 
     #[test]
@@ -205,6 +245,21 @@ mod tests {
         assert_eq!(
             m.mask("url postgres://u:hunter2@db/x?a=%41 end"),
             "url **** end"
+        );
+    }
+
+    #[test]
+    fn url_credentials_are_masked_in_every_form() {
+        let mut m = Masker::new();
+        m.add_url_credentials("https://smoke:p%40ss-w0rd@h/x");
+        assert_eq!(m.mask("echoed p@ss-w0rd"), "echoed ****");
+        // base64("smoke:p@ss-w0rd"), as sent in `Authorization: Basic …`
+        assert_eq!(m.mask("Basic c21va2U6cEBzcy13MHJk"), "Basic ****");
+        let mut m = Masker::new();
+        m.add_url_credentials("postgres://u:pw@h/db");
+        assert_eq!(
+            m.mask("pw is short: left to the URL rule"),
+            "pw is short: left to the URL rule"
         );
     }
 

@@ -14,7 +14,7 @@ pub mod tls;
 pub mod trust;
 
 pub use ctx::ProbeCtx;
-pub use outcome::{Layer, Outcome, Verdict, fmt_ms};
+pub use outcome::{Layer, Outcome, Verdict, fmt_budget, fmt_ms};
 
 use std::time::Duration;
 use tokio::time::Instant;

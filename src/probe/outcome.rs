@@ -116,3 +116,42 @@ pub fn fmt_ms(d: std::time::Duration) -> String {
         format!("{:.2}s", ms / 1000.0)
     }
 }
+
+/// Formats a timeout budget for messages (`timed out after 2s`): measured a moment after
+/// the timer started, so it is rounded to 10ms first, and to tenths above a second.
+pub fn fmt_budget(d: std::time::Duration) -> String {
+    let ms = (d.as_secs_f64() * 100.0).round() * 10.0;
+    if ms >= 1000.0 {
+        let tenths = (ms / 100.0).round() / 10.0;
+        if tenths.fract() == 0.0 {
+            format!("{}s", tenths as u64)
+        } else {
+            format!("{tenths}s")
+        }
+    } else {
+        format!("{}ms", ms as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn budgets_read_like_timeouts() {
+        assert_eq!(fmt_budget(Duration::from_millis(2000)), "2s");
+        assert_eq!(fmt_budget(Duration::from_micros(1_999_700)), "2s");
+        assert_eq!(fmt_budget(Duration::from_micros(999_800)), "1s");
+        assert_eq!(fmt_budget(Duration::from_millis(300)), "300ms");
+        assert_eq!(fmt_budget(Duration::from_millis(499)), "500ms");
+        assert_eq!(fmt_budget(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(fmt_budget(Duration::from_secs(10)), "10s");
+    }
+
+    #[test]
+    fn latencies_read_like_latencies() {
+        assert_eq!(fmt_ms(Duration::from_millis(84)), "84ms");
+        assert_eq!(fmt_ms(Duration::from_millis(1240)), "1.24s");
+    }
+}

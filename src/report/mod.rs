@@ -8,6 +8,7 @@ pub mod junit;
 mod summary;
 pub mod terminal;
 mod text;
+pub mod watch;
 
 pub use summary::{Totals, environments, fmt_secs, run_exit_code, summary_line, totals};
 

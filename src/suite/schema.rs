@@ -232,7 +232,6 @@ pub fn schema() -> Value {
         &[],
     );
     root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-    root["$id"] = json!("https://smokecheck.dev/suite.schema.json");
     root["title"] = json!("smokecheck suite");
     root["$defs"] = json!({ "check": check() });
     root

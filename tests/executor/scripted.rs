@@ -31,6 +31,9 @@ pub enum Script {
     Slow(Duration),
     /// Fails with the secret in every string of the outcome.
     Leak(&'static str),
+    /// Gives up when the attempt's timeout expires, naming its own layer (as probes do:
+    /// `connect: timed out after 100ms …`).
+    GiveUpAtDeadline(Layer, &'static str),
 }
 
 #[derive(Default)]
@@ -104,7 +107,7 @@ impl Scripted {
 }
 
 impl Runner for Scripted {
-    async fn attempt(&self, check: &PlannedCheck, _deadline: Instant) -> Outcome {
+    async fn attempt(&self, check: &PlannedCheck, deadline: Instant) -> Outcome {
         let name = check.name.clone();
         let n = {
             let mut attempts = self.attempts.lock().expect("attempts");
@@ -149,6 +152,10 @@ impl Runner for Scripted {
             Script::Slow(d) => {
                 tokio::time::sleep(d).await;
                 Outcome::pass("200 OK · 1ms")
+            }
+            Script::GiveUpAtDeadline(layer, message) => {
+                tokio::time::sleep_until(deadline).await;
+                Outcome::fail(layer, message)
             }
             Script::Leak(secret) => {
                 let mut o = Outcome::fail(Layer::Auth, format!("password {secret} rejected"))

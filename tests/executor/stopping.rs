@@ -246,3 +246,29 @@ async fn the_first_sigterm_cancels_the_run() {
         .await
         .expect("SIGTERM cancels the run");
 }
+
+/// One rule for every kind: an attempt that ran into its timeout is `timed_out`, and keeps
+/// the layer and words of the probe that gave up; a fast failure of the same layer is not.
+#[tokio::test]
+async fn an_attempt_that_uses_its_whole_timeout_is_timed_out_with_its_layer() {
+    let mut cs = checks(&["gives up at the deadline", "refused at once"]);
+    cs[0].timeout = Duration::from_millis(100);
+    let msg = "timed out after 100ms connecting to 127.0.0.1:5432";
+    let runner = Scripted::new(&[
+        (
+            "gives up at the deadline",
+            Script::GiveUpAtDeadline(Layer::Connect, msg),
+        ),
+        (
+            "refused at once",
+            Script::Fail(Layer::Connect, "connection refused to 127.0.0.1:1"),
+        ),
+    ]);
+    let r = run(plan_of(cs), opts(2), runner).await;
+    let timed = r.result("gives up at the deadline");
+    assert_eq!(timed.status, Status::TimedOut);
+    assert_eq!(timed.layer, Some(Layer::Connect));
+    assert_eq!(timed.message, msg);
+    assert_eq!(timed.attempts[0].status, Status::TimedOut);
+    assert_eq!(r.status("refused at once"), Status::Failed);
+}

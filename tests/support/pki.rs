@@ -488,6 +488,36 @@ async fn serve_tls_after(config: Arc<ServerConfig>, postgres_answer: Option<u8>)
     addr
 }
 
+/// An HTTPS server (HTTP/1.1 over TLS, certificate chosen by SNI) answering every request
+/// `200 ok` and closing: enough for http checks that care about the certificate.
+pub async fn serve_https(config: Arc<ServerConfig>) -> SocketAddr {
+    let (listener, addr) = listen().await;
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(n) if n > 0 => request.extend_from_slice(&buf[..n]),
+                        _ => return,
+                    }
+                }
+                let response =
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+                let _ = tls.write_all(response).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
 /// Peers that do not behave like TLS servers.
 #[derive(Debug, Clone, Copy)]
 pub enum Hostile {

@@ -45,8 +45,6 @@ struct ClientKey {
     follow_redirects: bool,
     /// `resolve`: (lowercased host, address).
     resolve: Option<(String, IpAddr)>,
-    /// Keep the peer certificate on responses (for `cert_valid_for`).
-    tls_info: bool,
     /// A credential header that reqwest would carry to another origin on a redirect
     /// (`X-Api-Key`, `*-Token`…): such redirects are refused (see [`redirect_policy`]).
     credential_header: Option<String>,
@@ -80,7 +78,6 @@ impl ClientKey {
                 && spec.url.scheme() == "http",
             follow_redirects: spec.follow_redirects,
             resolve,
-            tls_info: spec.expect.cert_valid_for.is_some(),
             credential_header: spec
                 .headers
                 .iter()
@@ -118,7 +115,6 @@ fn build(key: &ClientKey, trust: &Trust) -> Result<reqwest::Client, String> {
         .referer(false)
         .dns_resolver(Arc::new(TrackingResolver))
         .connector_layer(TrackConnectLayer)
-        .tls_info(key.tls_info)
         .redirect(redirect_policy(
             key.follow_redirects,
             key.credential_header.clone(),

@@ -314,17 +314,7 @@ pub fn tls_error_message(err: &rustls::Error) -> String {
     }
 }
 
-/// `2s`, `300ms`, `1.5s`: a time budget as a person would write it.
-pub(crate) fn fmt_budget(d: Duration) -> String {
-    let ms = (d.as_secs_f64() * 1000.0).round() as u64;
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{}s", ms as f64 / 1000.0)
-    }
-}
+pub(crate) use crate::probe::fmt_budget;
 
 /// The error and everything below it. `io::Error::source()` skips the error it wraps,
 /// so the wrapped error is added explicitly.
@@ -414,14 +404,6 @@ fn fmt_date(t: UnixTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn budgets_read_like_durations() {
-        assert_eq!(fmt_budget(Duration::from_millis(2000)), "2s");
-        assert_eq!(fmt_budget(Duration::from_micros(1_999_700)), "2s");
-        assert_eq!(fmt_budget(Duration::from_millis(300)), "300ms");
-        assert_eq!(fmt_budget(Duration::from_millis(1500)), "1.5s");
-    }
 
     #[test]
     fn camel_case_becomes_words() {

@@ -3,6 +3,7 @@
 //! their layer: `dns`, `connect`, `tls`, `http`, `assert`, or the step that timed out.
 
 mod assert;
+mod cert;
 mod client;
 pub(crate) mod errors;
 mod progress;

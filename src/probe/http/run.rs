@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use tokio::time::{Instant, timeout_at};
 
 use super::assert::{self, status_text};
+use super::cert;
 use super::errors::{
     ErrorContext, body_timeout_message, classify_body, classify_send, timeout_message,
 };
@@ -60,7 +61,12 @@ async fn attempt(spec: &HttpSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome 
     let mut resp = match sent {
         Ok(Ok(resp)) => resp,
         Ok(Err(e)) => {
-            let (layer, msg) = classify_send(&e, &cx);
+            let (layer, mut msg) = classify_send(&e, &cx);
+            if layer == Layer::Tls
+                && let Some(why) = cert::explain_failure(spec, ctx, deadline).await
+            {
+                msg = why;
+            }
             return Outcome::fail(layer, msg).with_detail("url", url_shown);
         }
         Err(_) => {
@@ -76,14 +82,6 @@ async fn attempt(spec: &HttpSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome 
     let remote = resp.remote_addr();
     let final_url =
         (resp.url() != &spec.url).then(|| mask_url_password(resp.url().as_str()).into_owned());
-    let peer_cert = if spec.expect.cert_valid_for.is_some() {
-        resp.extensions()
-            .get::<reqwest::tls::TlsInfo>()
-            .and_then(|info| info.peer_certificate())
-            .map(<[u8]>::to_vec)
-    } else {
-        None
-    };
     let body = read_body(&mut resp, spec.max_body, deadline, &cx).await;
     drop(resp);
     let latency = started.elapsed();
@@ -117,7 +115,7 @@ async fn attempt(spec: &HttpSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome 
     if version == Version::HTTP_2 {
         fact.push_str(" · HTTP/2");
     }
-    let outcome = Outcome {
+    let mut outcome = Outcome {
         details,
         ..Outcome::pass(fact)
     };
@@ -141,27 +139,14 @@ async fn attempt(spec: &HttpSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome 
     if let Some((layer, msg)) = assert::check(&spec.expect, &view) {
         return outcome.into_fail(layer, msg);
     }
-    if let Some((layer, msg)) =
-        check_cert_valid_for(spec.expect.cert_valid_for, peer_cert.as_deref())
-    {
-        return outcome.into_fail(layer, msg);
+    match cert::check_valid_for(spec, ctx, deadline).await {
+        Ok(Some(tls)) => {
+            outcome.details.insert("tls".into(), Value::Object(tls));
+        }
+        Ok(None) => {}
+        Err((layer, msg)) => return outcome.into_fail(layer, msg),
     }
     outcome
-}
-
-/// `cert_valid_for`: the served leaf certificate must stay valid at least this long.
-///
-/// TODO(tls): wire to the `tls` probe's certificate inspection. `peer_cert` is the DER of
-/// the leaf the final response came over (present whenever `cert_valid_for` is set and the
-/// URL is https: the client for such checks is built with `tls_info(true)`). Return
-/// `Some((Layer::Tls, "certificate expires in 3d, expected at least 14d"))` on failure.
-/// Until then the expectation is accepted and not enforced.
-fn check_cert_valid_for(
-    limit: Option<Duration>,
-    peer_cert: Option<&[u8]>,
-) -> Option<(Layer, String)> {
-    let _ = (limit, peer_cert);
-    None
 }
 
 fn build_request(

@@ -8,7 +8,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use rustls::{AlertDescription, PeerIncompatible};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -17,21 +16,7 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::probe::{Layer, Outcome};
 
-/// The attempt's whole budget, formatted the way a user wrote their timeout: `1s`, `500ms`.
-pub fn fmt_budget(d: Duration) -> String {
-    // The budget is measured a moment after the timeout started: round that moment away.
-    let ms = (d.as_secs_f64() * 100.0).round() * 10.0;
-    if ms >= 1000.0 {
-        let tenths = (ms / 100.0).round() / 10.0;
-        if tenths.fract() == 0.0 {
-            format!("{}s", tenths as u64)
-        } else {
-            format!("{tenths}s")
-        }
-    } else {
-        format!("{}ms", ms as u64)
-    }
-}
+pub use crate::probe::fmt_budget;
 
 /// Resolves `host` (or takes `connect_to`) and connects to the first address that answers.
 pub async fn connect(
@@ -326,14 +311,6 @@ fn snake_case(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn budgets_read_like_timeouts() {
-        assert_eq!(fmt_budget(Duration::from_micros(999_800)), "1s");
-        assert_eq!(fmt_budget(Duration::from_millis(1_500)), "1.5s");
-        assert_eq!(fmt_budget(Duration::from_millis(499)), "500ms");
-        assert_eq!(fmt_budget(Duration::from_secs(10)), "10s");
-    }
 
     #[test]
     fn garbage_is_recognised() {
