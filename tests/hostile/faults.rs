@@ -123,6 +123,18 @@ fn server_that_accepts_and_never_answers() {
         tls_check("tls to a silent server", addr),
         tcp_check_plain("tcp to a silent server", addr),
         tcp_tls_check("tcp+tls to a silent server", addr),
+        format!(
+            "  - name: postgres to a silent server\n    postgres: {{ url: {} }}\n",
+            q(&format!("postgres://u@{a}/db?sslmode=disable"))
+        ),
+        format!(
+            "  - name: mysql to a silent server\n    mysql: {{ url: {} }}\n",
+            q(&format!("mysql://u@{a}/db?ssl-mode=DISABLED"))
+        ),
+        format!(
+            "  - name: redis to a silent server\n    redis: {{ url: {} }}\n",
+            q(&format!("redis://{a}"))
+        ),
     ]
     .concat();
     run_between_healthy(
@@ -136,21 +148,40 @@ fn server_that_accepts_and_never_answers() {
             ),
             want(
                 "https to a silent server",
-                FAILED,
+                TIMED_OUT,
                 "connect",
                 &["timed out after 2s connecting to", &a, "tls handshake"],
             ),
             want(
                 "tls to a silent server",
-                FAILED,
+                TIMED_OUT,
                 "tls",
                 &["timed out after 2s waiting for the server hello"],
             ),
             // Connecting is all a tcp check does: a silent server passes it.
             want("tcp to a silent server", PASSED, "", &[]),
             want(
+                "postgres to a silent server",
+                TIMED_OUT,
+                "connect",
+                &[&format!("timed out after 2s connecting to {a}")],
+            ),
+            want(
+                "mysql to a silent server",
+                TIMED_OUT,
+                "connect",
+                &[&format!("timed out after 2s connecting to {a}")],
+            ),
+            // The connection is made; the answer to PING never comes.
+            want(
+                "redis to a silent server",
+                TIMED_OUT,
+                "query",
+                &["timed out after 2s waiting for the reply to PING"],
+            ),
+            want(
                 "tcp+tls to a silent server",
-                FAILED,
+                TIMED_OUT,
                 "tls",
                 &["timed out after 2s in the tls handshake with", &a],
             ),
@@ -460,4 +491,74 @@ fn credentials_never_follow_a_redirect_to_another_origin() {
             "{secret} reached another origin: {seen:?}"
         );
     }
+}
+
+#[test]
+fn dns_server_that_never_answers() {
+    let dns = servers::dns_blackhole();
+    let server = q(&dns.to_string());
+    let checks = format!(
+        "  - name: a record from a silent server\n    dns: {{ name: shop.example, server: {server} }}\n\
+         \x20 - name: txt record from a silent server\n    dns: {{ name: shop.example, type: TXT, server: {server} }}\n"
+    );
+    run_between_healthy(
+        &checks,
+        &[
+            want(
+                "a record from a silent server",
+                TIMED_OUT,
+                "dns",
+                &["timed out after 2s", "shop.example", &dns.to_string()],
+            ),
+            want(
+                "txt record from a silent server",
+                TIMED_OUT,
+                "dns",
+                &["timed out after 2s", "shop.example", &dns.to_string()],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn postgres_peer_that_hangs_up_after_the_startup_message() {
+    let pg = servers::postgres_hangs_up();
+    let url = |mode: &str| {
+        q(&format!(
+            "postgres://u@127.0.0.1:{}/db?sslmode={mode}",
+            pg.port()
+        ))
+    };
+    let checks = format!(
+        "  - name: postgres without tls\n    postgres: {{ url: {} }}\n\
+         \x20 - name: postgres preferring tls\n    postgres: {{ url: {} }}\n\
+         \x20 - name: postgres requiring tls\n    postgres: {{ url: {} }}\n",
+        url("disable"),
+        url("prefer"),
+        url("require"),
+    );
+    let addr = pg.to_string();
+    run_between_healthy(
+        &checks,
+        &[
+            want(
+                "postgres without tls",
+                FAILED,
+                "connect",
+                &[&format!("connection reset by {addr} while connecting")],
+            ),
+            want(
+                "postgres preferring tls",
+                FAILED,
+                "connect",
+                &[&format!("connection reset by {addr} while connecting")],
+            ),
+            want(
+                "postgres requiring tls",
+                FAILED,
+                "connect",
+                &[&format!("connection reset by {addr} while connecting")],
+            ),
+        ],
+    );
 }

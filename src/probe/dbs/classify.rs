@@ -96,6 +96,12 @@ fn layer_and_message(err: &sqlx::Error, cx: &Context<'_>) -> Failure {
         sqlx::Error::Configuration(e) => {
             Failure::new(Layer::Config, format!("invalid connection URL: {e}"))
         }
+        // sqlx reads the one-byte SSLRequest answer without checking for end of stream:
+        // a server that hangs up instead of answering shows as a `0x00` answer.
+        sqlx::Error::Protocol(text) if text.contains("response from SSLRequest: 0x00") => {
+            let msg = format!("connection reset by {} while connecting", cx.addr);
+            Failure::new(Layer::Connect, msg)
+        }
         sqlx::Error::Protocol(text) => {
             let layer = if cx.phase == Phase::Query {
                 Layer::Query
@@ -103,8 +109,9 @@ fn layer_and_message(err: &sqlx::Error, cx: &Context<'_>) -> Failure {
                 Layer::Connect
             };
             let msg = format!(
-                "unexpected reply from {} ({text}); is it a {} server?",
+                "unexpected reply from {} ({}); is it a {} server?",
                 cx.addr,
+                without_source_location(text),
                 cx.engine.name()
             );
             Failure::new(layer, msg)
@@ -117,6 +124,15 @@ fn layer_and_message(err: &sqlx::Error, cx: &Context<'_>) -> Failure {
             };
             Failure::new(layer, other.to_string())
         }
+    }
+}
+
+/// sqlx's protocol errors end with where in sqlx they were raised
+/// (`… (sqlx_postgres::connection::tls:95)`): not for an on-call engineer.
+fn without_source_location(text: &str) -> &str {
+    match text.rfind(" (sqlx_") {
+        Some(i) if text.ends_with(')') => &text[..i],
+        _ => text,
     }
 }
 
