@@ -44,6 +44,7 @@ const PASSED: &[&str] = &["passed"];
 
 /// Runs `checks` (YAML list items) between two healthy checks of the demo target and
 /// holds each to its `Want`. Returns the report for more assertions.
+#[expect(clippy::print_stderr, reason = "every verdict is shown with a failure")]
 fn run_between_healthy(checks: &str, wants: &[Want]) -> (SuiteDir, Value) {
     let demo = demo_url();
     let suite = format!(

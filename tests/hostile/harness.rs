@@ -141,11 +141,6 @@ impl Running {
         false
     }
 
-    /// Still running?
-    pub fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
     /// Waits for the exit, at most `limit` from the start; kills the child and fails the
     /// test past that.
     pub fn finish(mut self, limit: Duration) -> Run {
@@ -321,6 +316,10 @@ pub fn q(s: &str) -> String {
 pub struct Rng(u64);
 
 impl Rng {
+    #[expect(
+        clippy::print_stderr,
+        reason = "the seed is shown with a failure, to replay it"
+    )]
     pub fn seeded(what: &str) -> Rng {
         let seed = std::env::var("SMOKECHECK_HOSTILE_SEED")
             .ok()
@@ -393,7 +392,11 @@ fn skip_or_fail(why: &str) {
     if std::env::var("SMOKECHECK_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
         panic!("{why} (SMOKECHECK_REQUIRE_SERVICES=1)");
     }
-    eprintln!("\n!!!!! SKIPPED: JUnit schema validation: {why} !!!!!\n");
+    // Not `eprintln!`: the test harness would capture it, and the skip would be silent.
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr().lock(),
+        format!("\n!!!!! SKIPPED: JUnit schema validation: {why} !!!!!\n\n").as_bytes(),
+    );
 }
 
 /// Checks that can run at most `n` at a time across the whole test binary: each one is a

@@ -117,6 +117,10 @@ fn junit_kind(status: &str) -> &'static str {
     }
 }
 
+#[expect(
+    clippy::print_stderr,
+    reason = "the timing of each round is shown with a failure"
+)]
 fn interrupted_once(rng: &mut Rng, round: usize, signal: &str) {
     let dir = SuiteDir::new(&suite(rng, round));
     let cmd = dir.run_cmd(&["--concurrency", "8"]);

@@ -334,6 +334,8 @@ fn run(dir: &SuiteDir, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 /// One case: every output of every command, searched for `secret`.
+/// `SMOKECHECK_SECRET_DUMP=1` prints them all (to see what is searched).
+#[expect(clippy::print_stderr, reason = "the dump is asked for")]
 fn no_leak(secret: &str, name: &str) -> Result<(), TestCaseError> {
     let encoded_name = format!("{name}_URL");
     let encoded = url_encode(secret);
