@@ -205,7 +205,7 @@ fn headers_then_one_byte_a_second() {
         http_check("trickling body", &format!("{demo}/trickle"), ""),
         // The body cap does not wait for bytes it will not read.
         http_check(
-            "trickling body, two bytes wanted",
+            "trickling body, one byte wanted",
             &format!("{demo}/trickle"),
             ", max_body: 1",
         ),
@@ -220,7 +220,7 @@ fn headers_then_one_byte_a_second() {
                 "timeout",
                 &["timed out after 2s reading the body (", " received)"],
             ),
-            want("trickling body, two bytes wanted", PASSED, "", &[]),
+            want("trickling body, one byte wanted", PASSED, "", &[]),
         ],
     );
     let c = crate::harness::check(&report, "trickling body");
