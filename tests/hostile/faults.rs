@@ -394,6 +394,7 @@ fn five_gib_bodies_are_never_buffered() {
     // bound is loose (a debug build, allocator slack) but a buffered body breaks it by
     // orders of magnitude.
     let peak = run.peak_rss_kib.expect("VmHWM was read from /proc");
+    eprintln!("peak RSS of a run reading three 5 GiB bodies: {peak} KiB");
     assert!(peak < 128 * 1024, "peak RSS {peak} KiB\n{}", run.show());
 }
 
@@ -559,6 +560,47 @@ fn postgres_peer_that_hangs_up_after_the_startup_message() {
                 FAILED,
                 "connect",
                 &[&format!("connection reset by {addr} while connecting")],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn dns_and_postgres_peers_that_answer_noise() {
+    let dns = servers::dns_noise();
+    let pg = servers::postgres_noise();
+    let checks = format!(
+        "  - name: dns answered with noise\n    dns: {{ name: shop.example, server: {} }}\n\
+         \x20 - name: postgres answered with noise\n    postgres: {{ url: {} }}\n\
+         \x20 - name: postgres answered with noise, tls preferred\n    postgres: {{ url: {} }}\n",
+        q(&dns.to_string()),
+        q(&format!("postgres://u@{pg}/db?sslmode=disable")),
+        q(&format!("postgres://u@{pg}/db?sslmode=prefer")),
+    );
+    let reply = format!("unexpected reply from {pg} (");
+    run_between_healthy(
+        &checks,
+        &[
+            want(
+                "dns answered with noise",
+                FAILED,
+                "dns",
+                &[
+                    "decoding error",
+                    &format!("asking {dns} for shop.example A"),
+                ],
+            ),
+            want(
+                "postgres answered with noise",
+                FAILED,
+                "connect",
+                &[&reply, "is it a PostgreSQL server?"],
+            ),
+            want(
+                "postgres answered with noise, tls preferred",
+                FAILED,
+                "connect",
+                &[&reply, "is it a PostgreSQL server?"],
             ),
         ],
     );

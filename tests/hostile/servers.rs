@@ -273,3 +273,41 @@ pub fn redirect_to(to: String) -> SocketAddr {
         }
     })
 }
+
+/// A DNS server that answers every query with noise: a datagram that starts with the
+/// query's id (so it is read as the answer) and continues with random bytes.
+pub fn dns_noise() -> SocketAddr {
+    rt().block_on(async {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 2048];
+            let mut seed = 1;
+            while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+                let mut answer = buf[..n.min(2)].to_vec();
+                answer.extend(noise(200, seed));
+                seed += 1;
+                let _ = socket.send_to(&answer, from).await;
+            }
+        });
+        addr
+    })
+}
+
+/// A PostgreSQL-protocol peer that reads the startup message (or SSLRequest) and answers
+/// 4 KiB of noise.
+pub fn postgres_noise() -> SocketAddr {
+    serve(|mut s| async move {
+        let mut len = [0u8; 4];
+        if s.read_exact(&mut len).await.is_err() {
+            return;
+        }
+        let n = u32::from_be_bytes(len).saturating_sub(4).min(1 << 16) as usize;
+        let mut rest = vec![0u8; n];
+        if s.read_exact(&mut rest).await.is_err() {
+            return;
+        }
+        let _ = s.write_all(&noise(4096, 5)).await;
+        let _ = s.shutdown().await;
+    })
+}
