@@ -4,8 +4,8 @@
 //! name and description, and an `exec` environment; a local server echoes them back in
 //! its body, its headers and a redirect (so they come back in error messages). No output
 //! may then hold them: terminal (plain and pretty with colour), JUnit, JSON (file and
-//! `--format json`), GitHub annotations and step summary, `list` and `validate`, and a
-//! suite error. Each output is searched raw, percent-decoded, XML-unescaped and
+//! `--format json`), GitHub annotations and step summary, `watch`, `list` and `validate`,
+//! and a suite error. Each output is searched raw, percent-decoded, XML-unescaped and
 //! Markdown-unescaped, for the secret as written and JSON/Rust-escaped.
 
 use std::net::SocketAddr;
@@ -405,6 +405,11 @@ fn no_leak(secret: &str, name: &str) -> Result<(), TestCaseError> {
     outputs.push(("--format json".into(), json.stdout));
     outputs.push(("--format json strings".into(), strings));
     outputs.push(("--format json stderr".into(), json.stderr));
+
+    let watch = run(&dir, &["watch", "suite.yaml", "--count", "1"], &env);
+    prop_assert_eq!(watch.code, Some(1), "{}", watch.show());
+    outputs.push(("watch stdout".into(), watch.stdout));
+    outputs.push(("watch stderr".into(), watch.stderr));
 
     for cmd in ["list", "validate"] {
         let r = run(&dir, &[cmd, "suite.yaml"], &env);
