@@ -605,3 +605,55 @@ fn dns_and_postgres_peers_that_answer_noise() {
         ],
     );
 }
+
+/// A body full of terminal control sequences (clear screen, set title, write the
+/// clipboard, carriage return, backspace, NUL, the one-character CSI of C1).
+const EVIL: &str = "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZXZpbA==\x07 shown \r\x08\x00 end \u{9b}31m";
+
+#[test]
+fn control_sequences_from_a_target_never_reach_the_terminal() {
+    let addr = servers::serve(|mut s| async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf).await;
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            EVIL.len()
+        );
+        let _ = s.write_all(head.as_bytes()).await;
+        let _ = s.write_all(EVIL.as_bytes()).await;
+    });
+    let suite = format!(
+        "suite: evil\nchecks:\n  - name: evil body\n    http: {{ url: {} }}\n    expect: {{ body_contains: never }}\n",
+        q(&format!("http://{addr}/"))
+    );
+    let dir = SuiteDir::new(&suite);
+    let plain = run_bounded(dir.run_cmd(&["-v"]), Duration::from_secs(30));
+    assert_eq!(plain.code, Some(1), "{}", plain.show());
+    assert!(plain.stdout.contains("shown"), "the body is shown: {}", plain.show());
+    for c in ['\u{1b}', '\u{7}', '\u{8}', '\u{0}', '\r', '\u{9b}'] {
+        assert!(
+            !plain.stdout.contains(c) && !plain.stderr.contains(c),
+            "{c:?} reached the terminal:\n{}",
+            plain.show()
+        );
+    }
+    crate::harness::assert_junit_valid(&dir.file("junit.xml"));
+    let report = dir.json();
+    let body = crate::harness::check(&report, "evil body")["details"]["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(body.contains("shown"), "{body}");
+
+    // Pretty, colour forced: the only escapes are smokecheck's own colours (SGR).
+    let mut cmd = crate::harness::smokecheck(dir.path());
+    cmd.args(["run", "suite.yaml", "-v", "--format", "pretty", "--color", "always"]);
+    let pretty = run_bounded(cmd, Duration::from_secs(30));
+    let sgr = regex::Regex::new(r"\x1b\[[0-9;]*m").unwrap();
+    let rest = sgr.replace_all(&pretty.stdout, "");
+    assert!(pretty.stdout.contains('\u{1b}'), "no colour at all?");
+    for c in ['\u{1b}', '\u{7}', '\u{8}', '\u{0}', '\r', '\u{9b}'] {
+        assert!(!rest.contains(c), "{c:?} reached the terminal:\n{rest}");
+    }
+}
