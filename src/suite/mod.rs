@@ -3,6 +3,7 @@
 
 pub mod diag;
 pub mod duration;
+mod fields;
 pub mod kinds;
 pub mod load;
 pub mod model;

@@ -18,8 +18,11 @@ mod github;
 mod golden;
 mod harness;
 mod network;
+#[path = "../support/pki.rs"]
+mod pki;
 mod reports;
 mod secrets;
 mod statuses;
 mod stopping;
+mod tls;
 mod xml;
