@@ -630,7 +630,11 @@ fn control_sequences_from_a_target_never_reach_the_terminal() {
     let dir = SuiteDir::new(&suite);
     let plain = run_bounded(dir.run_cmd(&["-v"]), Duration::from_secs(30));
     assert_eq!(plain.code, Some(1), "{}", plain.show());
-    assert!(plain.stdout.contains("shown"), "the body is shown: {}", plain.show());
+    assert!(
+        plain.stdout.contains("shown"),
+        "the body is shown: {}",
+        plain.show()
+    );
     for c in ['\u{1b}', '\u{7}', '\u{8}', '\u{0}', '\r', '\u{9b}'] {
         assert!(
             !plain.stdout.contains(c) && !plain.stderr.contains(c),
@@ -648,7 +652,15 @@ fn control_sequences_from_a_target_never_reach_the_terminal() {
 
     // Pretty, colour forced: the only escapes are smokecheck's own colours (SGR).
     let mut cmd = crate::harness::smokecheck(dir.path());
-    cmd.args(["run", "suite.yaml", "-v", "--format", "pretty", "--color", "always"]);
+    cmd.args([
+        "run",
+        "suite.yaml",
+        "-v",
+        "--format",
+        "pretty",
+        "--color",
+        "always",
+    ]);
     let pretty = run_bounded(cmd, Duration::from_secs(30));
     let sgr = regex::Regex::new(r"\x1b\[[0-9;]*m").unwrap();
     let rest = sgr.replace_all(&pretty.stdout, "");
