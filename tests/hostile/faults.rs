@@ -1,4 +1,5 @@
-//! One hostile peer per test, checked through the real binary: each check ends within its
+//! One hostile peer per test (HTTP, TLS and TCP ones here; DNS and databases in
+//! `service_faults.rs`), checked through the real binary: each check ends within its
 //! timeout, fails at the right layer with words an on-call engineer understands, and the
 //! healthy checks of the same run still pass.
 
@@ -15,7 +16,7 @@ const TIMEOUT_S: u64 = 2;
 const SLACK_MS: u64 = 3_000;
 
 /// What one hostile check must end as.
-struct Want {
+pub(crate) struct Want {
     name: &'static str,
     /// Acceptable statuses (`failed`, or `timed_out` for a timeout).
     status: &'static [&'static str],
@@ -24,7 +25,7 @@ struct Want {
     words: Vec<String>,
 }
 
-fn want(
+pub(crate) fn want(
     name: &'static str,
     status: &'static [&'static str],
     layer: &'static str,
@@ -38,14 +39,14 @@ fn want(
     }
 }
 
-const FAILED: &[&str] = &["failed"];
-const TIMED_OUT: &[&str] = &["timed_out"];
+pub(crate) const FAILED: &[&str] = &["failed"];
+pub(crate) const TIMED_OUT: &[&str] = &["timed_out"];
 const PASSED: &[&str] = &["passed"];
 
 /// Runs `checks` (YAML list items) between two healthy checks of the demo target and
 /// holds each to its `Want`. Returns the report for more assertions.
 #[expect(clippy::print_stderr, reason = "every verdict is shown with a failure")]
-fn run_between_healthy(checks: &str, wants: &[Want]) -> (SuiteDir, Value) {
+pub(crate) fn run_between_healthy(checks: &str, wants: &[Want]) -> (SuiteDir, Value) {
     let demo = demo_url();
     let suite = format!(
         "suite: hostile\ndefaults: {{ timeout: {TIMEOUT_S}s }}\nchecks:\n  - name: healthy before\n    http: {{ url: {} }}\n{checks}  - name: healthy after\n    http: {{ url: {} }}\n",
@@ -493,117 +494,6 @@ fn credentials_never_follow_a_redirect_to_another_origin() {
             "{secret} reached another origin: {seen:?}"
         );
     }
-}
-
-#[test]
-fn dns_server_that_never_answers() {
-    let dns = servers::dns_blackhole();
-    let server = q(&dns.to_string());
-    let checks = format!(
-        "  - name: a record from a silent server\n    dns: {{ name: shop.example, server: {server} }}\n\
-         \x20 - name: txt record from a silent server\n    dns: {{ name: shop.example, type: TXT, server: {server} }}\n"
-    );
-    run_between_healthy(
-        &checks,
-        &[
-            want(
-                "a record from a silent server",
-                TIMED_OUT,
-                "dns",
-                &["timed out after 2s", "shop.example", &dns.to_string()],
-            ),
-            want(
-                "txt record from a silent server",
-                TIMED_OUT,
-                "dns",
-                &["timed out after 2s", "shop.example", &dns.to_string()],
-            ),
-        ],
-    );
-}
-
-#[test]
-fn postgres_peer_that_hangs_up_after_the_startup_message() {
-    let pg = servers::postgres_hangs_up();
-    let url = |mode: &str| {
-        q(&format!(
-            "postgres://u@127.0.0.1:{}/db?sslmode={mode}",
-            pg.port()
-        ))
-    };
-    let checks = format!(
-        "  - name: postgres without tls\n    postgres: {{ url: {} }}\n\
-         \x20 - name: postgres preferring tls\n    postgres: {{ url: {} }}\n\
-         \x20 - name: postgres requiring tls\n    postgres: {{ url: {} }}\n",
-        url("disable"),
-        url("prefer"),
-        url("require"),
-    );
-    let addr = pg.to_string();
-    run_between_healthy(
-        &checks,
-        &[
-            want(
-                "postgres without tls",
-                FAILED,
-                "connect",
-                &[&format!("connection reset by {addr} while connecting")],
-            ),
-            want(
-                "postgres preferring tls",
-                FAILED,
-                "connect",
-                &[&format!("connection reset by {addr} while connecting")],
-            ),
-            want(
-                "postgres requiring tls",
-                FAILED,
-                "connect",
-                &[&format!("connection reset by {addr} while connecting")],
-            ),
-        ],
-    );
-}
-
-#[test]
-fn dns_and_postgres_peers_that_answer_noise() {
-    let dns = servers::dns_noise();
-    let pg = servers::postgres_noise();
-    let checks = format!(
-        "  - name: dns answered with noise\n    dns: {{ name: shop.example, server: {} }}\n\
-         \x20 - name: postgres answered with noise\n    postgres: {{ url: {} }}\n\
-         \x20 - name: postgres answered with noise, tls preferred\n    postgres: {{ url: {} }}\n",
-        q(&dns.to_string()),
-        q(&format!("postgres://u@{pg}/db?sslmode=disable")),
-        q(&format!("postgres://u@{pg}/db?sslmode=prefer")),
-    );
-    let reply = format!("unexpected reply from {pg} (");
-    run_between_healthy(
-        &checks,
-        &[
-            want(
-                "dns answered with noise",
-                FAILED,
-                "dns",
-                &[
-                    "decoding error",
-                    &format!("asking {dns} for shop.example A"),
-                ],
-            ),
-            want(
-                "postgres answered with noise",
-                FAILED,
-                "connect",
-                &[&reply, "is it a PostgreSQL server?"],
-            ),
-            want(
-                "postgres answered with noise, tls preferred",
-                FAILED,
-                "connect",
-                &[&reply, "is it a PostgreSQL server?"],
-            ),
-        ],
-    );
 }
 
 /// A body full of terminal control sequences (clear screen, set title, write the

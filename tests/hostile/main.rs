@@ -23,3 +23,4 @@ mod interrupt;
 mod report_files;
 mod secrets;
 mod servers;
+mod service_faults;
