@@ -9,9 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::Notify;
 
-/// Exit code of a run interrupted twice (SPEC §1: 130, as for SIGINT).
-const EXIT_INTERRUPTED: i32 = 130;
-
 /// Cancels a run (first Ctrl-C): stop scheduling, abort running checks, keep what finished.
 ///
 /// Cheap to clone; every clone cancels the same run. Cancelling is sticky: a run started
@@ -78,11 +75,22 @@ pub fn spawn_signal_handler(cancel: Cancel) -> tokio::task::JoinHandle<()> {
         while signals.next().await {
             received += 1;
             if received > 1 {
-                std::process::exit(EXIT_INTERRUPTED);
+                exit_now();
             }
             cancel.cancel();
         }
     })
+}
+
+/// The second signal: out at once. Not `std::process::exit`: it flushes stdout first, and
+/// waits for ever when the main thread is blocked writing to a pipe nobody reads.
+#[expect(
+    unsafe_code,
+    reason = "_exit(2) is async-signal-safe and flushes nothing: the only way out that cannot block"
+)]
+fn exit_now() -> ! {
+    // SAFETY: `_exit` takes a plain integer and never returns; no Rust state is touched.
+    unsafe { libc::_exit(i32::from(crate::exit::INTERRUPTED)) }
 }
 
 /// SIGINT and SIGTERM as one stream.
