@@ -5,8 +5,8 @@ use std::io::Write;
 
 use clap::CommandFactory;
 use smokecheck::exit;
+use smokecheck::plan::build;
 use smokecheck::plan::vars::Mode;
-use smokecheck::plan::{Planned, build};
 use smokecheck::suite::duration;
 
 use crate::cli::{Cli, Filter, ListArgs, ValidateArgs};
@@ -19,7 +19,7 @@ pub fn validate(args: &ValidateArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return super::run::suite_error(&e),
     };
-    print_warnings(&planned);
+    super::run::print_warnings(&planned);
     let plan = &planned.plan;
     let suites: std::collections::BTreeSet<&str> =
         plan.groups.iter().map(|g| g.suite.as_str()).collect();
@@ -52,7 +52,7 @@ pub fn list(args: &ListArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return super::run::suite_error(&e),
     };
-    print_warnings(&planned);
+    super::run::print_warnings(&planned);
     let plan = &planned.plan;
     let mut out = anstream::stdout().lock();
     for (gi, group) in plan.groups.iter().enumerate() {
@@ -104,13 +104,6 @@ pub fn list(args: &ListArgs) -> u8 {
 
 fn state_mark(excluded: &Option<String>) -> &'static str {
     if excluded.is_some() { "skip" } else { "run" }
-}
-
-fn print_warnings(planned: &Planned) {
-    let mut err = anstream::stderr();
-    for w in &planned.warnings {
-        let _ = err.write_all(planned.sources.render(w, &planned.plan.masker).as_bytes());
-    }
 }
 
 fn plural(n: usize) -> &'static str {

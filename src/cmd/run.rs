@@ -65,30 +65,11 @@ fn probe_writable(path: &Path) -> std::io::Result<()> {
 
 /// Runs a plan to the end (or interrupt) and writes every report.
 pub fn run_planned(planned: Planned, exec_args: &Exec, output: &Output) -> u8 {
-    let Planned {
-        plan,
-        warnings,
-        sources,
-        ..
-    } = planned;
-    {
-        let mut err = anstream::stderr();
-        for w in &warnings {
-            let _ = err.write_all(sources.render(w, &plan.masker).as_bytes());
-        }
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    print_warnings(&planned);
+    let plan = planned.plan;
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            let _ = writeln!(
-                anstream::stderr(),
-                "error: cannot start the async runtime: {e}"
-            );
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let github = output.format == Format::Github
         || (!output.no_ci_annotations
@@ -229,4 +210,26 @@ fn append(path: &Path, text: &str) {
             path.display()
         );
     }
+}
+
+/// Prints the planner's warnings (masked) to stderr.
+pub fn print_warnings(planned: &Planned) {
+    let mut err = anstream::stderr();
+    for w in &planned.warnings {
+        let _ = err.write_all(planned.sources.render(w, &planned.plan.masker).as_bytes());
+    }
+}
+
+/// The runtime checks run on; failing to start one is said and is exit 2.
+pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: cannot start the async runtime: {e}"
+            );
+            exit::USAGE
+        })
 }

@@ -14,8 +14,8 @@ use std::time::SystemTime;
 
 use smokecheck::exec::{self, Cancel, ExecOptions};
 use smokecheck::exit;
+use smokecheck::plan::Plan;
 use smokecheck::plan::vars::Mode;
-use smokecheck::plan::{Plan, Planned};
 use smokecheck::probe::ProbeCtx;
 use smokecheck::report;
 use smokecheck::report::watch::{History, View, render};
@@ -34,33 +34,15 @@ pub fn command(args: &WatchArgs) -> u8 {
     let opts = args
         .select
         .plan_options(Mode::Run, &args.filter, Some(&args.exec));
-    let Planned {
-        plan,
-        warnings,
-        sources,
-        ..
-    } = match smokecheck::plan::build(&args.select.paths, &opts) {
+    let planned = match smokecheck::plan::build(&args.select.paths, &opts) {
         Ok(planned) => planned,
         Err(e) => return super::run::suite_error(&e),
     };
-    {
-        let mut err = anstream::stderr();
-        for w in &warnings {
-            let _ = err.write_all(sources.render(w, &plan.masker).as_bytes());
-        }
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    super::run::print_warnings(&planned);
+    let plan = planned.plan;
+    let runtime = match super::run::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            let _ = writeln!(
-                anstream::stderr(),
-                "error: cannot start the async runtime: {e}"
-            );
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let code = runtime.block_on(watch(&plan, args));
     // A probe stuck in a blocking call (DNS) must not hold the exit up.
