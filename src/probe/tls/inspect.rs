@@ -21,7 +21,7 @@ use tokio_rustls::TlsConnector;
 
 use super::certs::{CertSummary, summarize_chain};
 use super::handshake::{self, Recorder};
-use super::verify::{InspectingVerifier, Verifiers};
+use super::verify::{AcceptAnyCertificate, Verifiers};
 use crate::probe::trust::Trust;
 use crate::probe::{Layer, Outcome, ProbeCtx, remaining};
 use crate::suite::model::Starttls;
@@ -54,11 +54,11 @@ fn build_client(trust: &Trust, ca_file: Option<&Path>) -> Result<Client, String>
     let roots = trust.roots(ca_file)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifiers = Verifiers::new(roots, provider.clone())?;
-    let mut config = ClientConfig::builder_with_provider(provider)
+    let mut config = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| format!("cannot configure TLS: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(InspectingVerifier::new(verifiers.real.clone())))
+        .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate::new(provider)))
         .with_no_client_auth();
     // A resumed session skips the Certificate message: every check must see the live chain.
     config.resumption = Resumption::disabled();

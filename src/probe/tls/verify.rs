@@ -3,7 +3,7 @@
 //! "invalid certificate".
 //!
 //! The handshake's signature checks (TLS 1.2 and 1.3: "does the server own the leaf's
-//! key?") stay with the real `WebPkiServerVerifier`. The chain verdict is computed by the
+//! key?") are still made, with the provider's algorithms. The chain verdict is computed by the
 //! same real verifier right after the handshake ([`Verifiers::verdict`]) on the chain that
 //! rustls kept (`peer_certificates`): one shared client config can then serve every
 //! concurrent check, because no per-connection state has to travel through the verifier.
@@ -13,22 +13,24 @@ use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-/// Accepts any chain during the handshake; delegates signature checks.
+/// Accepts any certificate and any name during the handshake, while still checking the
+/// handshake signatures (the server owns the key of the certificate it sent). Used by the
+/// inspector (the verdict comes after the handshake), and by `insecure: true` in http and
+/// `rediss://…#insecure`.
 #[derive(Debug)]
-pub struct InspectingVerifier {
-    real: Arc<WebPkiServerVerifier>,
-}
+pub struct AcceptAnyCertificate(Arc<CryptoProvider>);
 
-impl InspectingVerifier {
-    pub fn new(real: Arc<WebPkiServerVerifier>) -> Self {
-        InspectingVerifier { real }
+impl AcceptAnyCertificate {
+    pub fn new(provider: Arc<CryptoProvider>) -> Self {
+        AcceptAnyCertificate(provider)
     }
 }
 
-impl ServerCertVerifier for InspectingVerifier {
+impl ServerCertVerifier for AcceptAnyCertificate {
     fn verify_server_cert(
         &self,
         _end_entity: &CertificateDer<'_>,
@@ -37,7 +39,6 @@ impl ServerCertVerifier for InspectingVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        // The verdict is taken after the handshake (module doc); the chain is kept by rustls.
         Ok(ServerCertVerified::assertion())
     }
 
@@ -47,7 +48,8 @@ impl ServerCertVerifier for InspectingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.real.verify_tls12_signature(message, cert, dss)
+        let algs = &self.0.signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, algs)
     }
 
     fn verify_tls13_signature(
@@ -56,11 +58,12 @@ impl ServerCertVerifier for InspectingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.real.verify_tls13_signature(message, cert, dss)
+        let algs = &self.0.signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, algs)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.real.supported_verify_schemes()
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
