@@ -237,59 +237,9 @@ impl Ran {
     /// `junit.xml`, validated against the schema and parsed.
     pub fn junit(&self) -> Element {
         let text = self.file("junit.xml");
-        validate_junit(&self.dir.join("junit.xml"), &text);
+        crate::junit_xsd::assert_valid(&self.dir.join("junit.xml"));
         xml::parse(&text)
     }
-}
-
-/// `xmllint --schema junit-10.xsd`; without xmllint or the XSD the validation is skipped
-/// loudly, or fails under `SMOKECHECK_REQUIRE_SERVICES=1` (as in tests/reports.rs).
-pub fn validate_junit(file: &Path, text: &str) {
-    let Some(xsd) = junit_xsd() else {
-        return skip_or_fail(
-            "the JUnit XSD (junit-10.xsd) was not found; set SMOKECHECK_JUNIT_XSD",
-        );
-    };
-    let run = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&xsd)
-        .arg(file)
-        .output();
-    match run {
-        Err(e) => skip_or_fail(&format!(
-            "xmllint could not be run ({e}); install libxml2-utils"
-        )),
-        Ok(out) => assert!(
-            out.status.success(),
-            "xmllint rejected the report:\n{}\n{text}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    }
-}
-
-/// `SMOKECHECK_JUNIT_XSD`, else `shared/schemas/junit-10.xsd` next to the crate or any
-/// directory above it.
-fn junit_xsd() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("SMOKECHECK_JUNIT_XSD") {
-        return Some(PathBuf::from(path));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .skip(1)
-        .map(|dir| dir.join("shared/schemas/junit-10.xsd"))
-        .find(|p| p.is_file())
-}
-
-fn skip_or_fail(why: &str) {
-    if std::env::var("SMOKECHECK_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
-        panic!("{why} (SMOKECHECK_REQUIRE_SERVICES=1)");
-    }
-    // Not `eprintln!`: the test harness would capture it, and the skip would be silent.
-    let _ = std::io::Write::write_all(
-        &mut std::io::stderr().lock(),
-        format!("\n!!!!! SKIPPED: JUnit schema validation: {why} !!!!!\n\n").as_bytes(),
-    );
 }
 
 /// A port nothing listens on (bound, then released): connection refused.

@@ -17,6 +17,8 @@ mod expectations;
 mod github;
 mod golden;
 mod harness;
+#[path = "../support/junit_xsd.rs"]
+mod junit_xsd;
 mod network;
 #[path = "../support/pki.rs"]
 mod pki;

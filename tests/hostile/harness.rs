@@ -347,19 +347,6 @@ impl Rng {
     }
 }
 
-/// `SMOKECHECK_JUNIT_XSD`, else `shared/schemas/junit-10.xsd` next to the crate or any
-/// directory above it (the policy of tests/reports.rs).
-fn junit_xsd() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("SMOKECHECK_JUNIT_XSD") {
-        return Some(PathBuf::from(path));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .skip(1)
-        .map(|dir| dir.join("shared/schemas/junit-10.xsd"))
-        .find(|p| p.is_file())
-}
-
 /// The JUnit file is well-formed and valid against the Jenkins schema (xmllint). Without
 /// xmllint or the schema: fails under `SMOKECHECK_REQUIRE_SERVICES=1`, says SKIPPED loudly
 /// otherwise (and still checks the basics by hand).
@@ -370,33 +357,7 @@ pub fn assert_junit_valid(file: &Path) {
         xml.trim_end().ends_with("</testsuites>"),
         "cut short:\n{xml}"
     );
-    let mut cmd = Command::new("xmllint");
-    cmd.arg("--noout");
-    match junit_xsd() {
-        Some(xsd) => {
-            cmd.arg("--schema").arg(xsd);
-        }
-        None => skip_or_fail("the JUnit XSD was not found (set SMOKECHECK_JUNIT_XSD)"),
-    }
-    match cmd.arg(file).output() {
-        Err(e) => skip_or_fail(&format!("xmllint could not be run ({e})")),
-        Ok(out) => assert!(
-            out.status.success(),
-            "xmllint rejected the report:\n{}\n{xml}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    }
-}
-
-fn skip_or_fail(why: &str) {
-    if std::env::var("SMOKECHECK_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
-        panic!("{why} (SMOKECHECK_REQUIRE_SERVICES=1)");
-    }
-    // Not `eprintln!`: the test harness would capture it, and the skip would be silent.
-    let _ = std::io::Write::write_all(
-        &mut std::io::stderr().lock(),
-        format!("\n!!!!! SKIPPED: JUnit schema validation: {why} !!!!!\n\n").as_bytes(),
-    );
+    crate::junit_xsd::assert_valid(file);
 }
 
 /// Checks that can run at most `n` at a time across the whole test binary: each one is a

@@ -20,6 +20,8 @@ mod faults;
 mod fuzz_soak;
 mod harness;
 mod interrupt;
+#[path = "../support/junit_xsd.rs"]
+mod junit_xsd;
 mod report_files;
 mod secrets;
 mod servers;
