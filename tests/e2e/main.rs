@@ -11,6 +11,7 @@
 
 #![allow(clippy::unwrap_used, reason = "a test may panic on what it set up")]
 
+mod databases;
 mod demo;
 mod envs;
 mod expectations;
@@ -24,6 +25,8 @@ mod network;
 mod pki;
 mod reports;
 mod secrets;
+#[path = "../support/services.rs"]
+mod services;
 mod statuses;
 mod stopping;
 mod tls;
