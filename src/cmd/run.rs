@@ -143,16 +143,27 @@ async fn execute(plan: &Plan, exec_args: &Exec, output: &Output) -> RunOutcome {
     let outcome = loop {
         tokio::select! {
             biased;
-            Some(event) = rx.recv() => terminal.event(plan, &event),
+            Some(event) = rx.recv() => {
+                terminal.take_event(plan, event);
+                // Whatever is already queued goes out in the same write: a burst of
+                // finished checks is one write(2), not one per line, and still live.
+                while let Ok(event) = rx.try_recv() {
+                    terminal.take_event(plan, event);
+                }
+                let _ = terminal.out.flush();
+            }
             outcome = &mut run => break outcome,
         }
     };
     while let Ok(event) = rx.try_recv() {
-        terminal.event(plan, &event);
+        terminal.take_event(plan, event);
     }
     terminal.finish(plan, &outcome);
     outcome
 }
+
+/// Room for the lines of one batch of events before a write.
+const OUT_BUFFER: usize = 64 * 1024;
 
 /// The terminal reporter: stderr under `--format json` (stdout holds only the JSON).
 fn terminal(output: &Output) -> Terminal<Box<dyn Write + Send>> {
@@ -179,10 +190,13 @@ fn terminal(output: &Output) -> Terminal<Box<dyn Write + Send>> {
     } else {
         Verbosity::Normal
     };
+    // Buffered: the event loop flushes once per batch of events (see `execute`).
     let out: Box<dyn Write + Send> = if to_stderr {
-        Box::new(anstream::AutoStream::new(std::io::stderr(), choice))
+        let stream = anstream::AutoStream::new(std::io::stderr(), choice);
+        Box::new(std::io::BufWriter::with_capacity(OUT_BUFFER, stream))
     } else {
-        Box::new(anstream::AutoStream::new(std::io::stdout(), choice))
+        let stream = anstream::AutoStream::new(std::io::stdout(), choice);
+        Box::new(std::io::BufWriter::with_capacity(OUT_BUFFER, stream))
     };
     let progress = format == TermFormat::Pretty && is_tty;
     Terminal::new(
