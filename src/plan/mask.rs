@@ -87,9 +87,10 @@ pub fn mask_url_password(text: &str) -> Cow<'_, str> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     let re =
         RE.get_or_init(|| Regex::new(r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*):[^\s@/]+@").ok());
-    // The regex needs both `://` and `@`: most text (URLs without userinfo) skips it.
+    // The regex needs both `@` and `://`: most text (URLs without userinfo) skips it.
+    // `@` first: a char search is a memchr, a `&str` search sets up a searcher per call.
     match re {
-        Some(re) if text.contains("://") && text.contains('@') => {
+        Some(re) if text.contains('@') && text.contains("://") => {
             re.replace_all(text, format!("${{1}}:{MASK}@"))
         }
         _ => Cow::Borrowed(text),
