@@ -423,7 +423,7 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use target/release as it is")
     ap.add_argument("--bin", help="smokecheck binary to measure (default target/release)")
     ap.add_argument("--target", choices=["auto", "nginx", "demo"], default="auto")
-    ap.add_argument("--nginx-workers", default="1")
+    ap.add_argument("--nginx-workers", default="auto", help="nginx worker_processes")
     ap.add_argument("--only", help="comma list of workloads: w1,w2,w3,w4,w5,w6,lin")
     ap.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/test")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (suites, outputs)")
