@@ -123,6 +123,7 @@ pub fn run_planned(planned: Planned, exec_args: &Exec, output: &Output) -> u8 {
             );
         }
     }
+    super::inspect::exit_without_freeing((plan, outcome));
     // Keep the run's verdict; a lost report is said loudly and still fails a green run.
     if failed_write && code == exit::OK {
         exit::CHECK_FAILED
