@@ -20,6 +20,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use super::errors::RedirectError;
+use super::first::FirstRequests;
 use super::progress::{TrackConnectLayer, TrackingResolver};
 use crate::probe::trust::{SystemRoots, Trust};
 use crate::suite::model::{HttpSpec, HttpVersion};
@@ -30,7 +31,14 @@ pub(crate) const MAX_REDIRECTS: usize = 10;
 /// The clients of a run, by configuration.
 #[derive(Default)]
 pub struct Clients {
-    map: Mutex<HashMap<ClientKey, reqwest::Client>>,
+    map: Mutex<HashMap<ClientKey, Shared>>,
+}
+
+/// A client and, for its connection pool, which origins already had a first request.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub client: reqwest::Client,
+    pub first: Arc<FirstRequests>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -77,17 +85,20 @@ impl ClientKey {
 impl Clients {
     /// The client for this check's configuration, built on first use. The error is a
     /// one-line `config` problem (unreadable `ca_file`, bad client key…).
-    pub(crate) fn get(&self, spec: &HttpSpec, trust: &Trust) -> Result<reqwest::Client, String> {
+    pub(crate) fn get(&self, spec: &HttpSpec, trust: &Trust) -> Result<Shared, String> {
         let key = ClientKey::of(spec);
         // Built under the lock: the first burst of identical checks then shares one
         // client (and its pool) instead of each building its own.
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(client) = map.get(&key) {
-            return Ok(client.clone());
+        if let Some(shared) = map.get(&key) {
+            return Ok(shared.clone());
         }
-        let client = build(&key, trust)?;
-        map.insert(key, client.clone());
-        Ok(client)
+        let shared = Shared {
+            client: build(&key, trust)?,
+            first: Arc::default(),
+        };
+        map.insert(key, shared.clone());
+        Ok(shared)
     }
 }
 

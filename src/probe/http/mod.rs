@@ -5,6 +5,7 @@
 mod assert;
 mod client;
 pub(crate) mod errors;
+mod first;
 mod progress;
 mod run;
 
