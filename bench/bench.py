@@ -120,9 +120,13 @@ def smokecheck_ok(expected_passed):
     def check(s, out):
         with open(out, "rb") as f:
             text = f.read().decode("utf-8", "replace")
-        tail = text.strip().splitlines()[-1] if text.strip() else ""
+        lines = text.strip().splitlines()
+        tail = lines[-1] if lines else ""
         if s.code != 0:
-            return f"exit {s.code}: {tail[:160]}"
+            # The first failure says why (e.g. a probe this build does not have yet).
+            first = next((l for l in lines if l.startswith(("FAIL", "TIME"))), "")
+            why = first.split(" — ", 1)[-1] if first else tail
+            return f"exit {s.code}: {tail[:60]}; first failure: {why[:120]}"
         if expected_passed is not None and f"{expected_passed} passed" not in tail:
             return f"unexpected summary: {tail[:160]}"
         return None
