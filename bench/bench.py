@@ -426,6 +426,8 @@ def main():
     ap.add_argument("--startup-runs", type=int, default=21, help="runs for W6 (it is short)")
     ap.add_argument("--no-build", action="store_true", help="use target/release as it is")
     ap.add_argument("--bin", help="smokecheck binary to measure (default target/release)")
+    ap.add_argument("--baseline", help="another smokecheck binary, measured in the same rounds "
+                    "(rows marked [baseline]): before/after comparisons on a noisy machine")
     ap.add_argument("--target", choices=["auto", "nginx", "demo"], default="auto")
     ap.add_argument("--nginx-workers", default="auto", help="nginx worker_processes")
     ap.add_argument("--only", help="comma list of workloads: w1,w2,w3,w4,w5,w6,lin")
@@ -477,12 +479,15 @@ def run_all(args, only, binary, hurl, target, tmp):
     http_url = f"{target.http_base}/health"
     https_url = f"{target.https_base}/health"
     ab = have("ab")
-    sc = lambda suite, *extra: [binary, "run", suite, "--format", "plain", *extra]
-    lines = []
+    # The binary under test, and optionally a baseline build measured in the same rounds.
+    bins = [("smokecheck", binary)]
+    if args.baseline:
+        bins.append(("baseline", args.baseline))
     goals = []
-    size = os.path.getsize(binary) / (1024 * 1024)
     load = os.getloadavg()
-    print(f"smokecheck benchmark — {binary} ({size:.1f} MB)")
+    for label, path in bins:
+        size = os.path.getsize(path) / (1024 * 1024)
+        print(f"{label}: {path} ({size:.1f} MB)")
     print(f"target: {target.kind} at {target.http_base} and {target.https_base}; "
           f"{os.cpu_count()} CPUs, load average {load[0]:.2f} at start; "
           f"median of {runs} runs (W6: {args.startup_runs})")
@@ -493,8 +498,26 @@ def run_all(args, only, binary, hurl, target, tmp):
     print(header())
 
     def emit(line):
-        lines.append(line)
         print(line, flush=True)
+
+    def ours(what, argv, check):
+        """One runner per smokecheck binary: (row name, runner)."""
+        out = []
+        for label, path in bins:
+            name = what if label == "smokecheck" else f"{what} [{label}]"
+            out.append((name, Runner(name, [path, *argv], check)))
+        return out
+
+    def run_row(label, mine, others, n_runs=None):
+        """Measures our runners and the peers together; prints our rows first.
+        Returns the results by name, and our main result."""
+        res = bench([r for _, r in mine] + others, n_runs or runs, tmp, label.split()[0])
+        for i, (name, _) in enumerate(mine):
+            emit(row(label if i == 0 else "", name, res[name]))
+        return res, res[mine[0][0]]
+
+    def sc_run(suite, *extra):
+        return ["run", suite, "--format", "plain", *extra]
 
     def hurl_runners(url, n, tagdir, cacert=None):
         if not hurl:
@@ -510,18 +533,15 @@ def run_all(args, only, binary, hurl, target, tmp):
     def http_workload(tag, label, url, ca, ab_note):
         suite = os.path.join(tmp, f"{tag}.yaml")
         http_suite(suite, 1000, url, ca, name=tag)
-        runners = [Runner("smokecheck -c 64", sc(suite, "--concurrency", "64"),
-                          smokecheck_ok(1000))]
+        mine = ours("smokecheck -c 64", sc_run(suite, "--concurrency", "64"), smokecheck_ok(1000))
+        others = []
         if ab:
-            runners.append(Runner("ab -n 1000 -c 64", ["ab", "-n", "1000", "-c", "64", url],
-                                  ab_ok(1000)))
-        runners += hurl_runners(url, 1000, f"hurl-{tag}", ca)
-        res = bench(runners, runs, tmp, tag)
-        s = res["smokecheck -c 64"]
-        emit(row(label, "smokecheck -c 64", s))
+            others.append(Runner("ab -n 1000 -c 64", ["ab", "-n", "1000", "-c", "64", url],
+                                 ab_ok(1000)))
+        others += hurl_runners(url, 1000, f"hurl-{tag}", ca)
+        res, s = run_row(label, mine, others)
         if ab:
-            a = res["ab -n 1000 -c 64"]
-            emit(row("", "ab -n 1000 -c 64", a, ab_note))
+            emit(row("", "ab -n 1000 -c 64", res["ab -n 1000 -c 64"], ab_note))
         hurl_best = None
         for name in ["hurl (1 file, sequential)", "hurl --parallel --jobs 64"]:
             if name in res:
@@ -539,23 +559,22 @@ def run_all(args, only, binary, hurl, target, tmp):
             goals.append(f"W1 ≤ 1.5x ab: {ratio:.2f}x — {verdict(s.ok and ratio <= 1.5)}")
         if h:
             ratio = h.wall / s.wall
-            goals.append(f"W1 ≥ 2x faster than Hurl's best: {ratio:.2f}x — {verdict(s.ok and ratio >= 2)}")
+            goals.append(f"W1 ≥ 2x faster than Hurl's best: {ratio:.2f}x — "
+                         f"{verdict(s.ok and ratio >= 2)}")
         goals.append(f"W1 peak RSS < 32 MB: {s.rss_mb:.1f} MB — {verdict(s.rss_mb < 32)}")
     if "w2" in only:
         s, a, h = http_workload("w2", "W2 https x1000", https_url, target.ca_file,
                                 "fresh TLS handshake per request, no verification")
         if h:
             ratio = h.wall / s.wall
-            goals.append(f"W2 ≥ 2x faster than Hurl's best: {ratio:.2f}x — {verdict(s.ok and ratio >= 2)}")
+            goals.append(f"W2 ≥ 2x faster than Hurl's best: {ratio:.2f}x — "
+                         f"{verdict(s.ok and ratio >= 2)}")
         goals.append(f"W2 peak RSS < 32 MB: {s.rss_mb:.1f} MB — {verdict(s.rss_mb < 32)}")
     if "w3" in only:
         suite = os.path.join(tmp, "w3.yaml")
         tls_suite(suite, 200, target.https_port, target.ca_file)
-        res = bench([Runner("smokecheck", sc(suite, "--concurrency", "64"), smokecheck_ok(200))],
-                    runs, tmp, "w3")
-        r = res["smokecheck"]
-        emit(row("W3 tls x200", "smokecheck -c 64", r,
-                 f"{r.wall / 200 * 1000:.2f} ms/check" if r.ok else ""))
+        mine = ours("smokecheck -c 64", sc_run(suite, "--concurrency", "64"), smokecheck_ok(200))
+        run_row("W3 tls x200", mine, [])
     if "w4" in only:
         host_port = args.pg_url.split("@")[-1].split("/")[0]
         host, _, port = host_port.partition(":")
@@ -569,50 +588,48 @@ def run_all(args, only, binary, hurl, target, tmp):
         else:
             suite = os.path.join(tmp, "w4.yaml")
             pg_suite(suite, 100, args.pg_url)
-            res = bench([Runner("smokecheck", sc(suite, "--concurrency", "64"),
-                                smokecheck_ok(100))], runs, tmp, "w4")
-            emit(row("W4 postgres x100", "smokecheck -c 64", res["smokecheck"]))
+            mine = ours("smokecheck -c 64", sc_run(suite, "--concurrency", "64"),
+                        smokecheck_ok(100))
+            run_row("W4 postgres x100", mine, [])
     if "w5" in only:
         suite = os.path.join(tmp, "w5.yaml")
         big_suite(suite, 10_000)
-        res = bench([Runner("smokecheck validate", [binary, "validate", suite])], runs, tmp, "w5")
-        r = res["smokecheck validate"]
-        emit(row("W5 validate 10k checks", "smokecheck validate", r))
+        mine = ours("smokecheck validate", ["validate", suite], None)
+        _, r = run_row("W5 validate 10k", mine, [])
         goals.append(f"W5 < 200 ms: {r.wall * 1000:.0f} ms — {verdict(r.ok and r.wall < 0.2)}")
     if "w6" in only:
         suite = os.path.join(tmp, "w6.yaml")
         http_suite(suite, 1, http_url, None, name="w6")
-        runners = [Runner("smokecheck (1 check)", sc(suite), smokecheck_ok(1))]
+        mine = ours("smokecheck (1 check)", sc_run(suite), smokecheck_ok(1))
+        others = []
         if ab:
-            runners.append(Runner("ab -n 1", ["ab", "-n", "1", http_url], ab_ok(1)))
+            others.append(Runner("ab -n 1", ["ab", "-n", "1", http_url], ab_ok(1)))
         if hurl:
             one = os.path.join(tmp, "w6.hurl")
             with open(one, "w") as f:
                 f.write(hurl_entry(http_url))
-            runners.append(Runner("hurl (1 request)", ["hurl", "--no-output", one]))
-        res = bench(runners, args.startup_runs, tmp, "w6")
-        s = res["smokecheck (1 check)"]
-        emit(row("W6 startup, 1 check", "smokecheck (1 check)", s))
+            others.append(Runner("hurl (1 request)", ["hurl", "--no-output", one]))
+        res, s = run_row("W6 startup, 1 check", mine, others, args.startup_runs)
         for name in ["ab -n 1", "hurl (1 request)"]:
             if name in res:
                 emit(row("", name, res[name]))
         if "hurl (1 request)" in res and res["hurl (1 request)"].ok:
             h = res["hurl (1 request)"]
-            goals.append(f"W6 no slower than Hurl: {s.wall * 1000:.1f} ms vs {h.wall * 1000:.1f} ms"
-                         f" — {verdict(s.ok and s.wall <= h.wall)}")
+            goals.append(f"W6 no slower than Hurl: {s.wall * 1000:.1f} ms vs "
+                         f"{h.wall * 1000:.1f} ms — {verdict(s.ok and s.wall <= h.wall)}")
     if "lin" in only:
         per = {}
         for n in [100, 1000, 10_000]:
             suite = os.path.join(tmp, f"lin{n}.yaml")
             http_suite(suite, n, http_url, None, name=f"lin{n}")
-            res = bench([Runner("smokecheck", sc(suite, "--concurrency", "64"), smokecheck_ok(n))],
-                        runs, tmp, f"lin{n}")
-            r = res["smokecheck"]
+            mine = ours("smokecheck -c 64", sc_run(suite, "--concurrency", "64"),
+                        smokecheck_ok(n))
+            _, r = run_row(f"W1 x{n} (linearity)", mine, [])
             per[n] = r.wall / n
-            emit(row(f"W1 linearity x{n}", "smokecheck -c 64", r,
-                     f"{r.wall / n * 1e6:.0f} µs/check" if r.ok else ""))
+            emit(f"{'':<26} {'':<34} {r.wall / n * 1e6:8.0f} µs/check")
         if per[1000] > 0:
-            goals.append(f"linearity: per-check time at 10k / at 1k = {per[10_000] / per[1000]:.2f}")
+            goals.append(f"linearity: time per check at 10,000 / at 1,000 = "
+                         f"{per[10_000] / per[1000]:.2f}")
 
     if goals:
         print("\ntargets (SPEC §6):")
