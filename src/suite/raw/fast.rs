@@ -27,15 +27,17 @@ const MAX_DEPTH: usize = 60;
 /// Keys of one mapping checked for duplicates by a linear scan; beyond, a hash set.
 const LINEAR_DUP_SCAN: usize = 16;
 
-/// A collection being built.
+/// A collection being built; its children sit on the builder's shared stacks from
+/// `start` on, and move into a vector of the exact size when it ends (a tree of small
+/// mappings built by `push` alone would carry up to twice its size in spare capacity).
 enum Frame {
     Seq {
         pos: Pos,
-        items: Vec<Node>,
+        start: usize,
     },
     Map {
         pos: Pos,
-        entries: Vec<(Key, Node)>,
+        start: usize,
         /// The key whose value comes next.
         key: Option<Key>,
         /// Key names, once the mapping is too large for a linear duplicate scan.
@@ -43,12 +45,19 @@ enum Frame {
     },
 }
 
+#[derive(Default)]
+struct Builder {
+    frames: Vec<Frame>,
+    items: Vec<Node>,
+    entries: Vec<(Key, Node)>,
+    root: Option<Node>,
+}
+
 /// Reads `text` into a tree, or `None` when the serde path must decide (see module doc).
 /// `max_nodes` is the serde path's node budget: a document over it is left to that path.
 pub(super) fn parse(text: &str, file: u32, max_nodes: usize) -> Option<Node> {
     let mut parser = Parser::new_from_str(text);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut root: Option<Node> = None;
+    let mut b = Builder::default();
     let mut documents = 0;
     let mut nodes = 0usize;
     while let Some(next) = parser.next_event() {
@@ -64,31 +73,21 @@ pub(super) fn parse(text: &str, file: u32, max_nodes: usize) -> Option<Node> {
                     return None;
                 }
                 nodes += 1;
-                let pos = pos_of(&span);
+                let pos = at(pos_of(&span), file);
                 if let Some(Frame::Map {
-                    entries, key, seen, ..
-                }) = stack.last_mut()
+                    start, key, seen, ..
+                }) = b.frames.last_mut()
                     && key.is_none()
                 {
                     let name = key_text(&value, style)?;
-                    if is_duplicate(entries, seen, &name) {
+                    if is_duplicate(&b.entries[*start..], seen, &name) {
                         return None;
                     }
-                    *key = Some(Key {
-                        pos: at(pos, file),
-                        name,
-                    });
+                    *key = Some(Key { pos, name });
                     continue;
                 }
                 let value = scalar(value.into_owned(), style)?;
-                add(
-                    &mut stack,
-                    &mut root,
-                    Node {
-                        pos: at(pos, file),
-                        value,
-                    },
-                )?;
+                b.add(Node { pos, value })?;
             }
             Event::SequenceStart(_, anchor, tag) | Event::MappingStart(_, anchor, tag)
                 if anchor != 0 || tag.is_some() =>
@@ -98,52 +97,51 @@ pub(super) fn parse(text: &str, file: u32, max_nodes: usize) -> Option<Node> {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 nodes += 1;
                 // A collection as a mapping key: not a suite.
-                if let Some(Frame::Map { key: None, .. }) = stack.last() {
+                if let Some(Frame::Map { key: None, .. }) = b.frames.last() {
                     return None;
                 }
-                if stack.len() >= MAX_DEPTH {
+                if b.frames.len() >= MAX_DEPTH {
                     return None;
                 }
                 let pos = at(pos_of(&span), file);
-                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                let frame = if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq {
                         pos,
-                        items: Vec::new(),
+                        start: b.items.len(),
                     }
                 } else {
                     Frame::Map {
                         pos,
-                        entries: Vec::new(),
+                        start: b.entries.len(),
                         key: None,
                         seen: None,
                     }
-                });
+                };
+                b.frames.push(frame);
             }
-            Event::SequenceEnd => match stack.pop()? {
-                Frame::Seq { pos, items } => add(
-                    &mut stack,
-                    &mut root,
-                    Node {
+            Event::SequenceEnd => match b.frames.pop()? {
+                Frame::Seq { pos, start } => {
+                    let items = b.items.drain(start..).collect();
+                    b.add(Node {
                         pos,
                         value: Value::Seq(items),
-                    },
-                )?,
+                    })?;
+                }
                 Frame::Map { .. } => return None,
             },
-            Event::MappingEnd => match stack.pop()? {
+            Event::MappingEnd => match b.frames.pop()? {
                 Frame::Map {
                     pos,
-                    entries,
+                    start,
                     key: None,
                     ..
-                } => add(
-                    &mut stack,
-                    &mut root,
-                    Node {
+                } => {
+                    let entries = b.entries.drain(start..).collect();
+                    b.add(Node {
                         pos,
                         value: Value::Map(entries),
-                    },
-                )?,
+                    })?;
+                }
                 _ => return None,
             },
             // Aliases, and anything this version of the parser adds.
@@ -153,22 +151,24 @@ pub(super) fn parse(text: &str, file: u32, max_nodes: usize) -> Option<Node> {
             return None;
         }
     }
-    if !stack.is_empty() {
+    if !b.frames.is_empty() {
         return None;
     }
     // An empty document or a bare scalar is not a suite: the serde path words it.
-    root.filter(|r| matches!(r.value, Value::Map(_)))
+    b.root.filter(|r| matches!(r.value, Value::Map(_)))
 }
 
-/// Places a finished node in its parent (or as the root).
-fn add(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Option<()> {
-    match stack.last_mut() {
-        None if root.is_none() => *root = Some(node),
-        None => return None,
-        Some(Frame::Seq { items, .. }) => items.push(node),
-        Some(Frame::Map { entries, key, .. }) => entries.push((key.take()?, node)),
+impl Builder {
+    /// Places a finished node in its parent (or as the root).
+    fn add(&mut self, node: Node) -> Option<()> {
+        match self.frames.last_mut() {
+            None if self.root.is_none() => self.root = Some(node),
+            None => return None,
+            Some(Frame::Seq { .. }) => self.items.push(node),
+            Some(Frame::Map { key, .. }) => self.entries.push((key.take()?, node)),
+        }
+        Some(())
     }
-    Some(())
 }
 
 fn is_duplicate(entries: &[(Key, Node)], seen: &mut Option<HashSet<String>>, name: &str) -> bool {
