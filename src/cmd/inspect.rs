@@ -43,7 +43,14 @@ pub fn validate(args: &ValidateArgs) -> u8 {
         plural(suites.len()),
         plural(per_env),
     );
+    exit_without_freeing(planned);
     exit::OK
+}
+
+/// The process ends right after: freeing a large plan (10,000 checks: ~7 ms) one
+/// allocation at a time would only delay the exit; the OS takes the memory back at once.
+pub fn exit_without_freeing<T>(value: T) {
+    std::mem::forget(value);
 }
 
 pub fn list(args: &ListArgs) -> u8 {
@@ -54,7 +61,8 @@ pub fn list(args: &ListArgs) -> u8 {
     };
     super::run::print_warnings(&planned);
     let plan = &planned.plan;
-    let mut out = anstream::stdout().lock();
+    // One line per check: buffered, not one write(2) per line.
+    let mut out = std::io::BufWriter::new(anstream::stdout().lock());
     for (gi, group) in plan.groups.iter().enumerate() {
         // Names may hold secrets (`name: deploy ${secret:X}`): masked like every output.
         let _ = writeln!(out, "{}", plan.masker.mask(&group.display_name()));
@@ -99,6 +107,9 @@ pub fn list(args: &ListArgs) -> u8 {
         plan.groups.len(),
         plural(plan.groups.len())
     );
+    let _ = out.flush();
+    drop(out);
+    exit_without_freeing(planned);
     exit::OK
 }
 

@@ -113,7 +113,7 @@ pub fn build_loaded(
 ) -> Result<Planned, PlanError> {
     let Loaded {
         sources,
-        docs,
+        mut docs,
         mut diags,
     } = loaded;
     let mut masker = Masker::new();
@@ -136,13 +136,15 @@ pub fn build_loaded(
         checks: Vec::new(),
         masker: Arc::new(Masker::new()),
     };
-    for env in &selected {
+    for (env_index, env) in selected.iter().enumerate() {
+        // The last environment substitutes the trees in place instead of copying them.
+        let last = env_index + 1 == selected.len();
         let env_vars = env
             .as_ref()
             .and_then(|e| envs.iter().find(|(n, _)| n == e))
             .map(|(_, v)| v);
         for doc in docs
-            .iter()
+            .iter_mut()
             .filter(|d| !d.checks.is_empty() || d.ready.is_some())
         {
             let mut vars: HashMap<String, VarSource> = HashMap::new();
@@ -173,9 +175,24 @@ pub fn build_loaded(
                 env.as_deref(),
                 &mut masker,
             );
-            let defaults = doc.defaults.as_ref().map(|n| resolver.substitute(n));
-            let checks: Vec<Node> = doc.checks.iter().map(|n| resolver.substitute(n)).collect();
-            let ready = doc.ready.as_ref().map(|n| resolver.substitute(n));
+            let (defaults, checks, ready) = if last {
+                let mut own = |n: Node| resolver.substitute_owned(n);
+                (
+                    doc.defaults.take().map(&mut own),
+                    std::mem::take(&mut doc.checks)
+                        .into_iter()
+                        .map(&mut own)
+                        .collect(),
+                    doc.ready.take().map(&mut own),
+                )
+            } else {
+                let checks: Vec<Node> = doc.checks.iter().map(|n| resolver.substitute(n)).collect();
+                (
+                    doc.defaults.as_ref().map(|n| resolver.substitute(n)),
+                    checks,
+                    doc.ready.as_ref().map(|n| resolver.substitute(n)),
+                )
+            };
             diags.append(&mut resolver.diags);
 
             let mut cx = Cx::default();

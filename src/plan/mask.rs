@@ -106,12 +106,15 @@ impl Masker {
             serde_json::Value::String(s) => self.mask_in_place(s),
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.mask_json(v)),
             serde_json::Value::Object(map) => {
-                let entries = std::mem::take(map);
-                for (mut k, mut v) in entries {
-                    self.mask_in_place(&mut k);
-                    self.mask_json(&mut v);
-                    map.insert(k, v);
+                // Keys rarely hold a secret: rebuild the map only when one does.
+                if map.keys().any(|k| matches!(self.mask(k), Cow::Owned(_))) {
+                    let entries = std::mem::take(map);
+                    for (mut k, v) in entries {
+                        self.mask_in_place(&mut k);
+                        map.insert(k, v);
+                    }
                 }
+                map.values_mut().for_each(|v| self.mask_json(v));
             }
             _ => {}
         }
@@ -123,8 +126,12 @@ pub fn mask_url_password(text: &str) -> Cow<'_, str> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     let re =
         RE.get_or_init(|| Regex::new(r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*):[^\s@/]+@").ok());
+    // The regex needs both `@` and `://`: most text (URLs without userinfo) skips it.
+    // `@` first: a char search is a memchr, a `&str` search sets up a searcher per call.
     match re {
-        Some(re) if text.contains("://") => re.replace_all(text, format!("${{1}}:{MASK}@")),
+        Some(re) if text.contains('@') && text.contains("://") => {
+            re.replace_all(text, format!("${{1}}:{MASK}@"))
+        }
         _ => Cow::Borrowed(text),
     }
 }

@@ -183,6 +183,27 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// [`Self::substitute`] without the copy, for a tree's last use (the last environment).
+    pub fn substitute_owned(&mut self, mut node: Node) -> Node {
+        self.substitute_in_place(&mut node);
+        node
+    }
+
+    fn substitute_in_place(&mut self, node: &mut Node) {
+        match &mut node.value {
+            Value::Str { text, unresolved } if text.contains('$') => {
+                let r = self.interpolate(text, node.pos, &mut Vec::new());
+                *text = r.text;
+                *unresolved = r.unresolved;
+            }
+            Value::Seq(items) => items.iter_mut().for_each(|n| self.substitute_in_place(n)),
+            Value::Map(entries) => entries
+                .iter_mut()
+                .for_each(|(_, v)| self.substitute_in_place(v)),
+            _ => {}
+        }
+    }
+
     /// Substitutes one string; problems become diagnostics at `pos`.
     fn interpolate(&mut self, text: &str, pos: Pos, stack: &mut Vec<String>) -> Resolved {
         let parts = match parse_template(text) {

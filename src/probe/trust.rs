@@ -12,7 +12,8 @@ use rustls_pki_types::pem::PemObject;
 
 #[derive(Default)]
 pub struct Trust {
-    system: OnceLock<Arc<RootCertStore>>,
+    /// Shared with the [`SystemRoots`] handles given out by [`Trust::system_lazy`].
+    system: Arc<OnceLock<Arc<RootCertStore>>>,
     /// `ca_file` → system roots + that file's certificates.
     with_ca: Mutex<HashMap<PathBuf, Arc<RootCertStore>>>,
 }
@@ -23,6 +24,12 @@ impl Trust {
         self.system
             .get_or_init(|| Arc::new(load_system_roots()))
             .clone()
+    }
+
+    /// The system roots without loading them yet: for a TLS client that may never make
+    /// a TLS connection (an `http://` check, in case it is redirected to https).
+    pub fn system_lazy(&self) -> SystemRoots {
+        SystemRoots(self.system.clone())
     }
 
     /// The roots to verify against: system roots, plus `ca_file` when given.
@@ -43,6 +50,17 @@ impl Trust {
         let store = Arc::new(store);
         lock(&self.with_ca).insert(path.to_path_buf(), store.clone());
         Ok(store)
+    }
+}
+
+/// The run's system roots, loaded on first [`SystemRoots::get`] (and then once for the
+/// whole run, shared with [`Trust::system`]).
+#[derive(Clone, Debug)]
+pub struct SystemRoots(Arc<OnceLock<Arc<RootCertStore>>>);
+
+impl SystemRoots {
+    pub fn get(&self) -> Arc<RootCertStore> {
+        self.0.get_or_init(|| Arc::new(load_system_roots())).clone()
     }
 }
 

@@ -206,14 +206,14 @@ fn parse_document(id: u32, path: &Path, text: &str, loaded: &mut Loaded) {
         return;
     }
     let mut cx = Cx::default();
-    if let Some(doc) = document(&mut cx, id, path, &root) {
+    if let Some(doc) = document(&mut cx, id, path, root) {
         loaded.docs.push(doc);
     }
     loaded.diags.append(&mut cx.diags);
 }
 
-fn document(cx: &mut Cx, id: u32, path: &Path, root: &Node) -> Option<Document> {
-    let mut top = Obj::new(cx, root, "a suite file")?;
+fn document(cx: &mut Cx, id: u32, path: &Path, root: Node) -> Option<Document> {
+    let mut top = Obj::new(cx, &root, "a suite file")?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -225,7 +225,6 @@ fn document(cx: &mut Cx, id: u32, path: &Path, root: &Node) -> Option<Document> 
     let description = top
         .get("description")
         .and_then(|n| read::string(cx, n, "description"));
-    let defaults = top.get("defaults").cloned();
     let vars = top
         .get("vars")
         .map(|n| var_entries(cx, n, "vars"))
@@ -252,24 +251,41 @@ fn document(cx: &mut Cx, id: u32, path: &Path, root: &Node) -> Option<Document> 
         }
         None => Vec::new(),
     };
-    let checks = match top.get("checks") {
-        Some(n) => match &n.value {
-            Value::Seq(items) => items.clone(),
-            _ => {
-                cx.error(
-                    n.pos,
-                    format!(
-                        "`checks` must be a list of checks, found {}",
-                        read::type_name(n)
-                    ),
-                );
-                Vec::new()
-            }
-        },
-        None => Vec::new(),
-    };
-    let ready = top.get("ready").cloned();
+    if let Some(n) = top.get("checks")
+        && !matches!(n.value, Value::Seq(_))
+    {
+        cx.error(
+            n.pos,
+            format!(
+                "`checks` must be a list of checks, found {}",
+                read::type_name(n)
+            ),
+        );
+    }
+    let _ = (top.get("defaults"), top.get("ready"));
     top.finish(cx);
+
+    // The parts converted later are moved out of the tree, not copied: a 10,000-check
+    // suite is a large tree (first non-null value of a key, as `Obj::get` reads it).
+    let pos = root.pos;
+    let (mut defaults, mut checks, mut ready) = (None, None, None);
+    if let Value::Map(entries) = root.value {
+        for (key, node) in entries {
+            let slot = match key.name.as_str() {
+                "defaults" => &mut defaults,
+                "checks" => &mut checks,
+                "ready" => &mut ready,
+                _ => continue,
+            };
+            if slot.is_none() && !matches!(node.value, Value::Null) {
+                *slot = Some(node);
+            }
+        }
+    }
+    let checks = match checks.map(|n| n.value) {
+        Some(Value::Seq(items)) => items,
+        _ => Vec::new(),
+    };
     Some(Document {
         file: id,
         path: path.to_path_buf(),
@@ -280,7 +296,7 @@ fn document(cx: &mut Cx, id: u32, path: &Path, root: &Node) -> Option<Document> 
         environments,
         checks,
         ready,
-        pos: root.pos,
+        pos,
     })
 }
 

@@ -10,16 +10,20 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::PrivateKeyDer;
 use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use super::errors::RedirectError;
+use super::first::FirstRequests;
 use super::progress::{TrackConnectLayer, TrackingResolver};
 use crate::plan::is_sensitive_header;
-use crate::probe::trust::Trust;
+use crate::probe::trust::{SystemRoots, Trust};
 use crate::suite::model::{HttpSpec, HttpVersion};
 
 /// Redirects followed before giving up (SPEC: `follow_redirects` — max 10).
@@ -28,7 +32,14 @@ pub(crate) const MAX_REDIRECTS: usize = 10;
 /// The clients of a run, by configuration.
 #[derive(Default)]
 pub struct Clients {
-    map: Mutex<HashMap<ClientKey, reqwest::Client>>,
+    map: Mutex<HashMap<ClientKey, Shared>>,
+}
+
+/// A client and, for its connection pool, which origins already had a first request.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub client: reqwest::Client,
+    pub first: Arc<FirstRequests>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -92,17 +103,20 @@ impl ClientKey {
 impl Clients {
     /// The client for this check's configuration, built on first use. The error is a
     /// one-line `config` problem (unreadable `ca_file`, bad client key…).
-    pub(crate) fn get(&self, spec: &HttpSpec, trust: &Trust) -> Result<reqwest::Client, String> {
+    pub(crate) fn get(&self, spec: &HttpSpec, trust: &Trust) -> Result<Shared, String> {
         let key = ClientKey::of(spec);
         // Built under the lock: the first burst of identical checks then shares one
         // client (and its pool) instead of each building its own.
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(client) = map.get(&key) {
-            return Ok(client.clone());
+        if let Some(shared) = map.get(&key) {
+            return Ok(shared.clone());
         }
-        let client = build(&key, trust)?;
-        map.insert(key, client.clone());
-        Ok(client)
+        let shared = Shared {
+            client: build(&key, trust)?,
+            first: Arc::default(),
+        };
+        map.insert(key, shared.clone());
+        Ok(shared)
     }
 }
 
@@ -193,6 +207,16 @@ fn tls_config(key: &ClientKey, trust: &Trust) -> Result<rustls::ClientConfig, St
             .with_custom_certificate_verifier(Arc::new(
                 crate::probe::tls::AcceptAnyCertificate::new(provider),
             ))
+    } else if key.ca_file.is_none() {
+        // Loading the system roots costs milliseconds; a run of http:// checks never
+        // needs them, so they are loaded at the first handshake.
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(LazyWebPki {
+                roots: trust.system_lazy(),
+                provider,
+                verifier: OnceLock::new(),
+            }))
     } else {
         builder.with_root_certificates(trust.roots(key.ca_file.as_deref())?)
     };
@@ -218,6 +242,74 @@ fn tls_config(key: &ClientKey, trust: &Trust) -> Result<rustls::ClientConfig, St
 fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
     PrivateKeyDer::from_pem_file(path)
         .map_err(|e| format!("cannot read client_key {}: {e}", path.display()))
+}
+
+/// The standard webpki verification (what `with_root_certificates` sets up) against the
+/// system roots, built at the first handshake instead of with the client.
+#[derive(Debug)]
+struct LazyWebPki {
+    roots: SystemRoots,
+    provider: Arc<CryptoProvider>,
+    verifier: OnceLock<Result<Arc<WebPkiServerVerifier>, String>>,
+}
+
+impl LazyWebPki {
+    fn verifier(&self) -> Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
+        self.verifier
+            .get_or_init(|| {
+                WebPkiServerVerifier::builder_with_provider(self.roots.get(), self.provider.clone())
+                    .build()
+                    .map_err(|e| format!("cannot use the system trust roots: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| rustls::Error::General(e.clone()))
+    }
+}
+
+impl ServerCertVerifier for LazyWebPki {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.verifier()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
+    }
+
+    // The signature checks need no roots: the same calls webpki's verifier makes.
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algs = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algs = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod assert;
 mod cert;
 mod client;
 pub(crate) mod errors;
+mod first;
 mod progress;
 mod run;
 

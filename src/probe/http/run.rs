@@ -36,10 +36,11 @@ pub async fn run(spec: &HttpSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome 
 
 async fn attempt(spec: &HttpSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome {
     let budget = remaining(deadline);
-    let client = match ctx.http.get(spec, &ctx.trust) {
-        Ok(client) => client,
+    let shared = match ctx.http.get(spec, &ctx.trust) {
+        Ok(shared) => shared,
         Err(msg) => return Outcome::fail(Layer::Config, msg),
     };
+    let client = shared.client;
     let request = match build_request(&client, spec, budget) {
         Ok(request) => request,
         Err(msg) => return Outcome::fail(Layer::Config, msg),
@@ -54,9 +55,21 @@ async fn attempt(spec: &HttpSpec, ctx: &ProbeCtx, deadline: Instant) -> Outcome 
     };
     let url_shown = mask_url_password(spec.url.as_str()).into_owned();
 
+    // HTTPS that may turn out to be HTTP/2: the first request of a burst goes alone, so the
+    // others can share its connection (see `first`). Not part of the latency.
+    let leader = match may_multiplex(spec) {
+        true => {
+            shared
+                .first
+                .turn(spec.url.origin().ascii_serialization().as_str(), deadline)
+                .await
+        }
+        false => None,
+    };
     let progress = Arc::new(Progress::default());
     let started = Instant::now();
     let sent = timeout_at(deadline, progress::track(progress.clone(), request.send())).await;
+    drop(leader);
     cx.step = progress.get();
     let mut resp = match sent {
         Ok(Ok(resp)) => resp,
@@ -221,6 +234,12 @@ async fn read_body(
             return Ok((body, true));
         }
     }
+}
+
+/// Whether the connection may be HTTP/2 (and so carry concurrent requests), which only
+/// its TLS handshake tells: https without `http_version: 1.1`.
+fn may_multiplex(spec: &HttpSpec) -> bool {
+    spec.url.scheme() == "https" && spec.http_version != Some(HttpVersion::Http1)
 }
 
 /// `host:port` as used in messages; with `resolve`, the address actually dialled.

@@ -94,31 +94,57 @@ impl<W: Write> Terminal<W> {
 
     /// Takes one executor event: writes whatever became writable in plan order.
     pub fn event(&mut self, plan: &Plan, event: &Event) {
+        match event {
+            Event::CheckFinished(r) => self.check_finished(plan, r.clone()),
+            Event::ReadyFinished(r) => self.ready_finished(plan, r.clone()),
+            other => self.other_event(plan, other),
+        }
+    }
+
+    /// [`Self::event`] for an event the caller no longer needs: a result is kept as it
+    /// is, not copied (one copy less per check).
+    pub fn take_event(&mut self, plan: &Plan, event: Event) {
+        match event {
+            Event::CheckFinished(r) => self.check_finished(plan, r),
+            Event::ReadyFinished(r) => self.ready_finished(plan, r),
+            other => self.other_event(plan, &other),
+        }
+    }
+
+    fn check_finished(&mut self, plan: &Plan, r: CheckResult) {
+        self.init(plan);
+        self.running.remove(&r.id);
+        self.done += 1;
+        if let Some(slot) = self.checks.get_mut(r.id) {
+            *slot = Some(r);
+        }
+        self.flush(plan);
+        self.draw_progress(plan);
+    }
+
+    fn ready_finished(&mut self, plan: &Plan, r: ReadyResult) {
+        self.init(plan);
+        self.waiting_ready.remove(&r.group);
+        if let Some(slot) = self.ready.get_mut(r.group) {
+            *slot = Some(r);
+        }
+        self.flush(plan);
+        self.draw_progress(plan);
+    }
+
+    fn other_event(&mut self, plan: &Plan, event: &Event) {
         self.init(plan);
         match event {
             Event::RunStarted { total, .. } => self.total = *total,
             Event::ReadyStarted { group } => {
                 self.waiting_ready.insert(*group);
             }
-            Event::ReadyFinished(r) => {
-                self.waiting_ready.remove(&r.group);
-                if let Some(slot) = self.ready.get_mut(r.group) {
-                    *slot = Some(r.clone());
-                }
-                self.flush(plan);
-            }
+            Event::ReadyFinished(r) => return self.ready_finished(plan, r.clone()),
+            Event::CheckFinished(r) => return self.check_finished(plan, r.clone()),
             Event::CheckStarted { id } => {
                 self.running.insert(*id);
             }
             Event::AttemptFailed { .. } => {}
-            Event::CheckFinished(r) => {
-                self.running.remove(&r.id);
-                self.done += 1;
-                if let Some(slot) = self.checks.get_mut(r.id) {
-                    *slot = Some(r.clone());
-                }
-                self.flush(plan);
-            }
             Event::RunFinished => {
                 self.clear_progress();
                 let _ = self.out.flush();
@@ -132,13 +158,30 @@ impl<W: Write> Terminal<W> {
     /// interrupt or a deadline appear here), then the summary line.
     pub fn finish(&mut self, plan: &Plan, outcome: &RunOutcome) {
         self.init(plan);
+        // Only slots not yet written can still need a result (a written slot is empty
+        // again, and copying every result back into it would be for nothing).
+        let mut unwritten_checks = vec![false; self.checks.len()];
+        let mut unwritten_ready = vec![false; self.ready.len()];
+        for slot in self.slots.get(self.cursor..).unwrap_or_default() {
+            let flag = match *slot {
+                Slot::Check(id) => unwritten_checks.get_mut(id),
+                Slot::Ready(g) => unwritten_ready.get_mut(g),
+            };
+            if let Some(flag) = flag {
+                *flag = true;
+            }
+        }
         for r in &outcome.results {
-            if let Some(slot @ None) = self.checks.get_mut(r.id) {
+            if unwritten_checks.get(r.id) == Some(&true)
+                && let Some(slot @ None) = self.checks.get_mut(r.id)
+            {
                 *slot = Some(r.clone());
             }
         }
         for r in &outcome.ready {
-            if let Some(slot @ None) = self.ready.get_mut(r.group) {
+            if unwritten_ready.get(r.group) == Some(&true)
+                && let Some(slot @ None) = self.ready.get_mut(r.group)
+            {
                 *slot = Some(r.clone());
             }
         }
