@@ -62,24 +62,43 @@ impl Cancel {
     }
 }
 
-/// Installs the CLI's signal handling on the current tokio runtime: the first SIGINT or
-/// SIGTERM calls `cancel.cancel()` (the run stops and reports what finished); a second one
-/// exits the process immediately with code 130.
+/// Installs the CLI's signal handling: the first SIGINT or SIGTERM calls `cancel.cancel()`
+/// (the run stops and reports what finished); a second one exits the process immediately
+/// with code 130.
 ///
-/// Must be called from inside a tokio runtime. The handlers are registered before it
-/// returns, so a signal arriving right after is not lost.
-pub fn spawn_signal_handler(cancel: Cancel) -> tokio::task::JoinHandle<()> {
-    let mut signals = Signals::new();
-    tokio::spawn(async move {
-        let mut received = 0u32;
-        while signals.next().await {
-            received += 1;
-            if received > 1 {
-                exit_now();
-            }
-            cancel.cancel();
-        }
-    })
+/// The handler lives on a thread of its own, with its own small runtime: the run's
+/// runtime has a single thread, and when that thread is blocked (writing to a pipe nobody
+/// reads) a second Ctrl-C must still get the process out. The handlers are registered
+/// before this returns, so a signal arriving right after is not lost.
+pub fn spawn_signal_handler(cancel: Cancel) {
+    let (registered, wait_registered) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name("smokecheck-signals".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                // No signal handling is still a run: the default action applies.
+                let _ = registered.send(());
+                return;
+            };
+            runtime.block_on(async move {
+                let mut signals = Signals::new();
+                let _ = registered.send(());
+                let mut received = 0u32;
+                while signals.next().await {
+                    received += 1;
+                    if received > 1 {
+                        exit_now();
+                    }
+                    cancel.cancel();
+                }
+            });
+        });
+    if spawned.is_ok() {
+        let _ = wait_registered.recv();
+    }
 }
 
 /// The second signal: out at once. Not `std::process::exit`: it flushes stdout first, and

@@ -236,7 +236,7 @@ async fn fail_fast_in_one_group_stops_another_group_gate() {
 #[tokio::test]
 async fn the_first_sigterm_cancels_the_run() {
     let cancel = Cancel::new();
-    let _handler = smokecheck::exec::spawn_signal_handler(cancel.clone());
+    smokecheck::exec::spawn_signal_handler(cancel.clone());
     let status = std::process::Command::new("kill")
         .args(["-TERM", &std::process::id().to_string()])
         .status()
