@@ -272,7 +272,7 @@ async fn postgres_slow_query_times_out_at_query() {
     assert_fail(
         &out,
         Layer::Query,
-        "timed out after 1.50s waiting for the query",
+        "timed out after 1.5s waiting for the query",
     );
 }
 

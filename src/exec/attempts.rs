@@ -31,29 +31,7 @@ pub(crate) fn after(start: Instant, d: Duration) -> Instant {
     start.checked_add(d.min(FAR)).unwrap_or(start)
 }
 
-/// A configured duration the way a suite spells it: `500ms`, `5s`, `2m`, `1h30m`, `1.5s`.
-pub(crate) fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    if !ms.is_multiple_of(1000) {
-        if ms < 60_000 {
-            let s = format!("{:.3}", d.as_secs_f64());
-            return format!("{}s", s.trim_end_matches('0').trim_end_matches('.'));
-        }
-        return format!("{}s", d.as_secs());
-    }
-    let secs = d.as_secs();
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let mut out = String::new();
-    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
-        if n > 0 {
-            out.push_str(&format!("{n}{unit}"));
-        }
-    }
-    out
-}
+pub(crate) use crate::suite::duration::format as fmt_duration;
 
 /// One attempt, bounded from outside by `deadline` (+ [`SAFETY_GRACE`]). `limit` is the
 /// timeout to name if the safety net fires.
@@ -285,7 +263,7 @@ mod tests {
     #[test]
     fn durations_read_like_the_suite() {
         let ms = Duration::from_millis;
-        assert_eq!(fmt_duration(ms(0)), "0ms");
+        assert_eq!(fmt_duration(ms(0)), "0s");
         assert_eq!(fmt_duration(ms(500)), "500ms");
         assert_eq!(fmt_duration(ms(5000)), "5s");
         assert_eq!(fmt_duration(ms(1500)), "1.5s");
@@ -293,7 +271,7 @@ mod tests {
         assert_eq!(fmt_duration(ms(120_000)), "2m");
         assert_eq!(fmt_duration(ms(5_400_000)), "1h30m");
         assert_eq!(fmt_duration(ms(90_000)), "1m30s");
-        assert_eq!(fmt_duration(ms(61_500)), "61s");
+        assert_eq!(fmt_duration(ms(61_500)), "61.5s");
     }
 
     #[test]

@@ -48,18 +48,19 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
-/// Formats a duration compactly for humans: `1h30m`, `5s`, `250ms`, `14d`.
+/// A duration the way a suite spells it, for messages and listings: `500ms`, `1.25s`,
+/// `5s`, `1m30s`, `1h30m`, `14d`. The one formatter for configured durations.
 pub fn format(d: Duration) -> String {
     let ms = d.as_millis();
     if ms == 0 {
         return "0s".into();
     }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
     if !ms.is_multiple_of(1000) {
-        return if ms < 1000 {
-            format!("{ms}ms")
-        } else {
-            format!("{:.1}s", d.as_secs_f64())
-        };
+        let s = format!("{:.3}", d.as_secs_f64());
+        return format!("{}s", s.trim_end_matches('0').trim_end_matches('.'));
     }
     let mut secs = d.as_secs();
     let mut out = String::new();
@@ -104,7 +105,7 @@ mod tests {
 
     #[test]
     fn formats_round_trip() {
-        for s in ["1h30m", "5s", "250ms", "14d"] {
+        for s in ["1h30m", "5s", "250ms", "14d", "1.25s", "1m30s", "1d12h"] {
             assert_eq!(format(parse(s).unwrap()), s);
         }
     }

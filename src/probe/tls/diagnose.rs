@@ -236,16 +236,7 @@ pub fn span_short(secs: i64) -> String {
     }
 }
 
-/// A duration the way suites write it: `14d`, `36h`, `90m`, `45s`.
-pub fn fmt_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        s if s > 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s > 0 && s % 3_600 == 0 => format!("{}h", s / 3_600),
-        s if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
-}
+pub use crate::suite::duration::format as fmt_duration;
 
 fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
@@ -268,7 +259,7 @@ mod tests {
         assert_eq!(span_short(61 * 86_400 + 1), "61d");
         assert_eq!(span_short(5 * 3_600), "5h");
         assert_eq!(fmt_duration(Duration::from_secs(14 * 86_400)), "14d");
-        assert_eq!(fmt_duration(Duration::from_secs(36 * 3_600)), "36h");
+        assert_eq!(fmt_duration(Duration::from_secs(36 * 3_600)), "1d12h");
         assert_eq!(fmt_duration(Duration::from_secs(45)), "45s");
     }
 }
