@@ -4,15 +4,21 @@
 
 #![allow(clippy::unwrap_used, reason = "a test may panic on what it set up")]
 
+#[path = "support/db_fixtures.rs"]
+mod db_fixtures;
+#[path = "support/services.rs"]
+mod services;
+
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use db_fixtures::{assert_fail, assert_pass};
 use hickory_resolver::proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_resolver::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, TXT};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
-use smokecheck::probe::{self, Layer, Outcome, ProbeCtx, Verdict};
+use smokecheck::probe::{self, Layer, Outcome, ProbeCtx};
 use smokecheck::suite::model::{DnsExpect, DnsSpec, DnsType, ExecExpect, ExecSpec, Spec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
@@ -22,36 +28,6 @@ use tokio::time::Instant;
 
 async fn run(spec: Spec, timeout: Duration) -> Outcome {
     probe::run(&spec, &ProbeCtx::new(), Instant::now() + timeout).await
-}
-
-#[track_caller]
-fn assert_pass(out: &Outcome) {
-    assert!(
-        out.is_pass(),
-        "expected a pass, got {:?} (details {:?})",
-        out.verdict,
-        out.details
-    );
-}
-
-#[track_caller]
-fn assert_fail(out: &Outcome, layer: Layer, needle: &str) {
-    match &out.verdict {
-        Verdict::Fail {
-            layer: got,
-            message,
-        } => {
-            assert_eq!(*got, layer, "wrong layer for {message:?}");
-            assert!(
-                message.contains(needle),
-                "{message:?} does not contain {needle:?}"
-            );
-        }
-        Verdict::Pass => panic!(
-            "expected a {layer} failure containing {needle:?}, got a pass: {}",
-            out.fact
-        ),
-    }
 }
 
 // ------------------------------------------------------------------ a DNS server
