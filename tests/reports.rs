@@ -7,8 +7,9 @@
 
 #[path = "support/junit_xsd.rs"]
 mod junit_xsd;
+#[path = "support/snapshot.rs"]
+mod snapshot;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -275,30 +276,7 @@ fn outcome() -> RunOutcome {
 /// The crate version is written as `VERSION` so a release does not touch the files.
 fn snapshot(name: &str, actual: &str) {
     let actual = actual.replace(env!("CARGO_PKG_VERSION"), "VERSION");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with UPDATE_SNAPSHOTS=1 to create it)",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b);
-        panic!(
-            "{name} differs from the snapshot (first differing line: {first:?}); \
-             run with UPDATE_SNAPSHOTS=1 to accept\n--- expected\n{expected}\n--- actual\n{actual}"
-        );
-    }
+    snapshot::assert_snapshot(name, &actual);
 }
 
 fn opts(format: Format, verbosity: Verbosity) -> TermOptions {

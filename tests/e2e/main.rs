@@ -27,6 +27,8 @@ mod reports;
 mod secrets;
 #[path = "../support/services.rs"]
 mod services;
+#[path = "../support/snapshot.rs"]
+mod snapshot;
 mod statuses;
 mod stopping;
 mod tls;
