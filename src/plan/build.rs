@@ -490,7 +490,7 @@ fn planned(
 
 /// What a check talks to, for humans. Not masked: the plan's masker does that (secrets
 /// first, then URL passwords — the other order would hide a secret URL only in part).
-pub fn target(spec: &Spec) -> String {
+fn target(spec: &Spec) -> String {
     match spec {
         Spec::Http(s) => format!("{} {}", s.method, s.url),
         Spec::Tls(s) if s.server_name != s.host => {

@@ -75,10 +75,6 @@ impl Masker {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
-    }
-
     /// Masks secrets and URL passwords in `text`.
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);

@@ -9,7 +9,7 @@ mod mask;
 mod shard;
 pub mod vars;
 
-pub use build::{EnvSelection, PlanError, PlanOptions, Planned, build, build_loaded, target};
+pub use build::{EnvSelection, PlanError, PlanOptions, Planned, build, build_loaded};
 pub use filter::{Filters, glob_match};
 pub use mask::{Masker, is_sensitive_header, mask_url_password};
 pub use shard::Shard;
